@@ -1,0 +1,35 @@
+#include "harness/core/result.hpp"
+
+namespace fc {
+
+void VerdictCounts::add(Verdict v) {
+    switch (v) {
+        case Verdict::pass: ++pass; break;
+        case Verdict::fail: ++fail; break;
+        case Verdict::error: ++error; break;
+        case Verdict::unsupported: ++unsupported; break;
+        case Verdict::xfail: ++xfail; break;
+        case Verdict::xpass: ++xpass; break;
+    }
+}
+
+VerdictCounts count_verdicts(const std::vector<CellResult>& cells) {
+    VerdictCounts counts;
+    for (const auto& cell : cells) {
+        counts.add(cell.verdict);
+    }
+    return counts;
+}
+
+int exit_code_for(const RunResult& run, bool strict) {
+    VerdictCounts c = count_verdicts(run.cells);
+    if (run.interrupted || c.error > 0) {
+        return exit_harness;
+    }
+    if (c.fail > 0 || (strict && c.xpass > 0)) {
+        return exit_failed;
+    }
+    return exit_ok;
+}
+
+}  // namespace fc

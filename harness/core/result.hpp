@@ -1,0 +1,76 @@
+#pragma once
+// The result model: plain data, written by one process and read or merged by another.
+// Reporters read only these types (DESIGN.md "Output").
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/verdict.hpp"
+
+namespace fc {
+
+/// Where and how a check of the implementation under test failed.
+struct Failure {
+    int step_index = 0;    ///< 1-based index of the failed step in the scenario
+    int line = 0;          ///< line of that step in the scenario file (0 when unknown)
+    std::string step;      ///< the step as a person reads it, e.g. "expect code=234 after AUTH TLS"
+    std::string expected;  ///< what the scenario asked for
+    std::string observed;  ///< what the endpoint did
+};
+
+/// One cell: a scenario run with one server and one client.
+struct CellResult {
+    std::string scenario_id;
+    std::string area;   ///< the scenario's folder (JUnit classname)
+    std::string title;
+    std::string level;  ///< must / should / interop / info
+    std::vector<std::string> spec_refs;
+    std::string server;
+    std::string client;
+    Verdict verdict = Verdict::error;
+    /// Why, for error / unsupported / xfail / xpass (and a one-line summary for fail).
+    std::string reason;
+    std::optional<Failure> failure;  ///< set for fail and xfail
+    double duration_s = 0.0;
+    std::string cell_dir;            ///< relative to the run directory
+    std::string transcript_path;     ///< relative to the run directory; "" if none
+    std::string transcript_excerpt;  ///< last lines of the transcript, raw bytes allowed
+    /// Facts worth a column: "tls.version", "tls.cipher", ...
+    std::map<std::string, std::string> properties;
+};
+
+/// A server or client that took part, with the version it reported.
+struct EndpointInfo {
+    std::string name;
+    std::string kind;  ///< "server" or "client"
+    std::string version;
+};
+
+/// A whole run (or a merge of shards).
+struct RunResult {
+    std::string tool_version;
+    std::string run_id;
+    std::string started_utc;   ///< ISO 8601, e.g. 2026-11-25T06:01:02Z
+    std::string finished_utc;
+    std::string host;
+    double duration_s = 0.0;
+    bool interrupted = false;  ///< Ctrl-C or SIGTERM stopped the run early
+    std::vector<EndpointInfo> endpoints;
+    std::vector<CellResult> cells;
+};
+
+/// Counts per verdict.
+struct VerdictCounts {
+    int pass = 0, fail = 0, error = 0, unsupported = 0, xfail = 0, xpass = 0;
+    int total() const { return pass + fail + error + unsupported + xfail + xpass; }
+    void add(Verdict v);
+};
+VerdictCounts count_verdicts(const std::vector<CellResult>& cells);
+
+/// Exit status of a run: 3 if a cell errored or the run was interrupted (results are
+/// incomplete), else 1 if a check failed (or, with `strict`, a declared deviation
+/// passed), else 0.
+int exit_code_for(const RunResult& run, bool strict);
+
+}  // namespace fc

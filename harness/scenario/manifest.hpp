@@ -1,0 +1,73 @@
+#pragma once
+// Endpoint manifests: a server or client described as data (DESIGN.md "Endpoints").
+// Strings may hold ${placeholders} that the engine fills per instance.
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/verdict.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace fc {
+
+/// A config file rendered from a template beside the manifest.
+struct TemplateFile {
+    std::string template_name;  ///< relative to the manifest's folder
+    std::string into;           ///< destination, usually under ${rundir}
+    unsigned mode = 0644;       ///< file mode of the rendered file
+    SourcePos pos;
+};
+
+/// A config fragment that realises one feature, or a set of features together (a
+/// fragment for a set wins over the fragments of its members).
+struct FeatureFragment {
+    std::vector<std::string> features;  ///< sorted, never empty
+    std::string text;
+    SourcePos pos;
+};
+
+/// A declared known deviation: the scenario is expected to fail with this endpoint.
+struct Deviation {
+    std::string scenario;  ///< scenario id
+    Verdict expect = Verdict::fail;
+    std::string reason;    ///< the element's text
+    std::string source;    ///< where it is known from: "catalogue 2", "proftpd#1931", ...
+    SourcePos pos;
+};
+
+struct ServerManifest {
+    std::filesystem::path file;  ///< the manifest itself
+    std::string name;            ///< unique among servers; folder name by convention
+    std::string title;
+    std::string package;         ///< Debian package(s), space separated; informational
+    std::string binary;          ///< default binary path, may use ${prefix}
+    std::string version_command; ///< shell-free argv template, e.g. "${binary} -v"
+    std::string version_regex;   ///< first capture group is the version; "" = whole first line
+    std::vector<TemplateFile> files;
+    std::string argv;            ///< argv template, split on whitespace after substitution
+    std::string ready_banner = "220";
+    std::chrono::milliseconds ready_within{5000};
+    std::vector<FeatureFragment> features;
+    std::vector<Deviation> deviations;
+
+    std::filesystem::path dir() const { return file.parent_path(); }
+    /// Every single feature some fragment realises.
+    std::vector<std::string> realisable_features() const;
+    /// The declared deviation for a scenario, if any.
+    const Deviation* deviation_for(const std::string& scenario_id) const;
+};
+
+struct ClientManifest {
+    std::filesystem::path file;
+    std::string name;
+    std::string title;
+    std::string package;
+    bool builtin = false;         ///< the reference client, driven in-process
+    std::string version_command;  ///< "" for builtin
+    std::string version_regex;
+    std::vector<Deviation> deviations;
+};
+
+}  // namespace fc

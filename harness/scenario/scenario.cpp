@@ -1,0 +1,56 @@
+#include "harness/scenario/scenario.hpp"
+
+#include <array>
+
+namespace fc {
+
+std::string_view to_string(Level level) {
+    switch (level) {
+        case Level::must: return "must";
+        case Level::should: return "should";
+        case Level::interop: return "interop";
+        case Level::info: return "info";
+    }
+    return "must";
+}
+
+bool CodePattern::matches(int code) const {
+    std::string digits = std::to_string(code);
+    if (digits.size() != 3 || pattern.size() != 3) {
+        return false;
+    }
+    for (std::size_t i = 0; i < 3; ++i) {
+        if (pattern[i] != 'x' && pattern[i] != digits[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string ReplyExpectation::describe() const {
+    std::string out = "code ";
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+        out += (i ? "|" : "") + codes[i].pattern;
+    }
+    if (!text_regex.empty()) {
+        out += " and text /" + text_regex + "/";
+    }
+    for (const auto& line : line_regexes) {
+        out += " and a line /" + line + "/";
+    }
+    return out;
+}
+
+std::string_view Step::kind() const {
+    static constexpr std::array<std::string_view, 5> kKinds{"connect", "send", "expect",
+                                                            "tls-handshake", "login"};
+    return kKinds[body.index()];
+}
+
+std::span<const std::string_view> known_variables() {
+    static constexpr std::array<std::string_view, 4> kVariables{"user", "password", "host",
+                                                                "port"};
+    return kVariables;
+}
+
+}  // namespace fc
