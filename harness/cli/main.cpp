@@ -1,1 +1,69 @@
-int main() { return 0; }
+// ftps-conform: conformance and interoperability tests for FTPS (RFC 4217).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "harness/cli/commands.hpp"
+#include "harness/cli/signals.hpp"
+#include "harness/core/error.hpp"
+#include "harness/core/verdict.hpp"
+#include "harness/proc/process.hpp"
+
+namespace {
+
+void print_usage(std::ostream& out) {
+    out << "usage: ftps-conform <command> [options]\n\n"
+           "commands:\n"
+           "  run [PATH...]       run scenarios against real FTPS servers; write results.json,\n"
+           "                      junit.xml and per-cell transcripts and logs\n"
+           "  list WHAT           list scenarios, servers or clients\n"
+           "  validate [PATH...]  check scenario and manifest files; report every problem\n\n"
+           "  --help              this help; `ftps-conform <command> --help` for a command\n"
+           "  --version           print the version\n\n"
+           "exit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
+           "scenario/manifest error, 3 harness or infrastructure error.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        print_usage(std::cerr);
+        return fc::exit_usage;
+    }
+    const std::string command = args.front();
+    std::span<const std::string> rest(args.data() + 1, args.size() - 1);
+    try {
+        if (command == "--help" || command == "-h" || command == "help") {
+            print_usage(std::cout);
+            return fc::exit_ok;
+        }
+        if (command == "--version") {
+            std::cout << "ftps-conform " << FTPS_CONFORM_VERSION << "\n";
+            return fc::exit_ok;
+        }
+        if (command == "run") {
+            fc::become_subreaper();
+            return fc::cmd_run(rest, fc::install_cancel_handlers(), std::cout, std::cerr);
+        }
+        if (command == "list") {
+            return fc::cmd_list(rest, std::cout, std::cerr);
+        }
+        if (command == "validate") {
+            return fc::cmd_validate(rest, std::cout, std::cerr);
+        }
+        std::cerr << "ftps-conform: unknown command '" << command << "'\n\n";
+        print_usage(std::cerr);
+        return fc::exit_usage;
+    } catch (const fc::UsageError& e) {
+        std::cerr << "ftps-conform: " << e.what() << "\n";
+        return fc::exit_usage;
+    } catch (const fc::HarnessError& e) {
+        std::cerr << "ftps-conform: harness error: " << e.what() << "\n";
+        return fc::exit_harness;
+    } catch (const std::exception& e) {
+        std::cerr << "ftps-conform: internal error: " << e.what() << "\n";
+        return fc::exit_harness;
+    }
+}

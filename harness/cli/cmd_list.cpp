@@ -1,0 +1,92 @@
+#include <algorithm>
+#include <ostream>
+
+#include "harness/cli/args.hpp"
+#include "harness/cli/commands.hpp"
+#include "harness/core/error.hpp"
+
+namespace fc {
+
+namespace {
+
+const OptionSpec kListOptions[] = {
+    {"endpoints", true, "DIR", "also load server/client manifests from DIR/<name>/manifest.xml"},
+    {"help", false, "", "show this help"},
+};
+
+void print_help(std::ostream& out) {
+    out << "usage: ftps-conform list scenarios [PATH...] | servers | clients [options]\n\n"
+           "Lists what is on disk, one line each: id or name, then title.\n"
+           "  scenarios  every scenario under PATH (default: scenarios/), with level and area\n"
+           "  servers    every server manifest, with the features it can realise\n"
+           "  clients    every client manifest\n\n"
+        << options_help(kListOptions);
+}
+
+std::string pad(std::string text, std::size_t width) {
+    if (text.size() < width) {
+        text.resize(width, ' ');
+    }
+    return text + " ";
+}
+
+}  // namespace
+
+int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+    ParsedArgs a = parse_args(args, kListOptions);
+    if (a.has("help")) {
+        print_help(out);
+        return exit_ok;
+    }
+    if (a.positionals.empty()) {
+        throw UsageError("list what? scenarios, servers or clients (see --help)");
+    }
+    const std::string what = a.positionals.front();
+    std::vector<std::string> extra;
+    if (auto e = a.value("endpoints")) {
+        extra.push_back(*e);
+    }
+    if (what == "scenarios") {
+        std::vector<std::filesystem::path> paths(a.positionals.begin() + 1, a.positionals.end());
+        if (paths.empty()) {
+            paths.push_back(default_scenarios_dir());
+        }
+        Workspace ws = load_workspace(paths, extra, err);
+        for (const Scenario& s : ws.scenarios) {
+            out << pad(s.area + "/" + s.id, 36) << pad(std::string(to_string(s.level)), 7) << s.title
+                << "\n";
+        }
+        return exit_ok;
+    }
+    if (a.positionals.size() > 1) {
+        throw UsageError("list " + what + " takes no paths");
+    }
+    std::vector<Diagnostic> diags;
+    Endpoints eps = load_endpoints(endpoint_dirs(extra), diags);
+    for (const auto& d : diags) {
+        err << d.str() << "\n";
+    }
+    if (!diags.empty()) {
+        return exit_usage;
+    }
+    if (what == "servers") {
+        for (const ServerManifest& m : eps.servers) {
+            std::string features;
+            for (const auto& f : m.realisable_features()) {
+                features += (features.empty() ? "" : ",") + f;
+            }
+            out << pad(m.name, 12) << m.title << (features.empty() ? "" : "  [" + features + "]")
+                << "\n";
+        }
+        return exit_ok;
+    }
+    if (what == "clients") {
+        for (const ClientManifest& m : eps.clients) {
+            out << pad(m.name, 12) << m.title << (m.builtin ? "  (built in)" : "") << "\n";
+        }
+        return exit_ok;
+    }
+    throw UsageError("cannot list '" + what + "': choose scenarios, servers or clients");
+}
+
+}  // namespace fc

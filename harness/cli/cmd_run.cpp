@@ -1,0 +1,143 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "harness/cli/args.hpp"
+#include "harness/cli/commands.hpp"
+#include "harness/core/error.hpp"
+#include "harness/engine/runner.hpp"
+#include "harness/engine/server_instance.hpp"
+#include "reports/console.hpp"
+#include "reports/junit.hpp"
+#include "reports/results_json.hpp"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const OptionSpec kRunOptions[] = {
+    {"servers", true, "a,b", "servers to test (default: every server manifest)"},
+    {"clients", true, "a,b", "clients to use (default: every client manifest)"},
+    {"tags", true, "t1,t2", "only scenarios that have one of these tags"},
+    {"scenario", true, "GLOB", "only scenarios whose id or area/id matches (repeatable as a,b)"},
+    {"out", true, "DIR", "write the run here; must be empty or absent (default results/<UTC>)"},
+    {"timeout", true, "SECONDS", "deadline of each step unless the step sets one (default 10)"},
+    {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
+    {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
+    {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
+    {"help", false, "", "show this help"},
+};
+
+void print_help(std::ostream& out) {
+    out << "usage: ftps-conform run [PATH...] [options]\n\n"
+           "Runs the scenarios under PATH (files or folders; default: scenarios/) against\n"
+           "real servers started on loopback, and writes results.json, junit.xml and\n"
+           "per-cell transcripts, logs, rendered configs and TLS key logs into the run folder.\n\n"
+        << options_help(kRunOptions)
+        << "\nexit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
+           "scenario/manifest error, 3 harness or infrastructure error (results incomplete).\n";
+}
+
+fs::path choose_out_dir(const ParsedArgs& a) {
+    if (auto out = a.value("out")) {
+        fs::path dir = *out;
+        if (fs::exists(dir) && (!fs::is_directory(dir) || !fs::is_empty(dir))) {
+            throw UsageError("--out " + dir.string() +
+                             " is not an empty folder: nothing of an earlier run is overwritten");
+        }
+        return dir;
+    }
+    std::string stamp = utc_timestamp();  // 2026-11-25T06:01:02Z -> 20261125T060102Z
+    std::string compact;
+    for (char c : stamp) {
+        if (c != '-' && c != ':') {
+            compact += c;
+        }
+    }
+    fs::path dir = fs::path("results") / compact;
+    for (int n = 2; fs::exists(dir); ++n) {
+        dir = fs::path("results") / (compact + "-" + std::to_string(n));
+    }
+    return dir;
+}
+
+Millis parse_timeout(const ParsedArgs& a) {
+    auto text = a.value("timeout");
+    if (!text) {
+        return Millis(10000);
+    }
+    try {
+        std::size_t used = 0;
+        double seconds = std::stod(*text, &used);
+        if (used == text->size() && seconds > 0 && seconds <= 3600) {
+            return Millis(static_cast<long long>(seconds * 1000));
+        }
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--timeout wants seconds between 0 and 3600, not '" + *text + "'");
+}
+
+template <typename Writer>
+void write_report(const fs::path& path, Writer write) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    write(out);
+    if (!out) {
+        throw HarnessError("cannot write " + path.string());
+    }
+}
+
+}  // namespace
+
+int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
+            std::ostream& err) {
+    ParsedArgs a = parse_args(args, kRunOptions);
+    if (a.has("help")) {
+        print_help(out);
+        return exit_ok;
+    }
+    std::vector<fs::path> paths(a.positionals.begin(), a.positionals.end());
+    if (paths.empty()) {
+        paths.push_back(default_scenarios_dir());
+    }
+    std::vector<std::string> extra;
+    if (auto e = a.value("endpoints")) {
+        extra.push_back(*e);
+    }
+    Workspace ws = load_workspace(paths, extra, err);
+    Selection sel{a.list("servers"), a.list("clients"), a.list("tags"), a.list("scenario")};
+    std::vector<PlannedCell> cells =
+        make_plan(ws.scenarios, ws.endpoints.servers, ws.endpoints.clients, sel);
+
+    RunConfig config;
+    config.out_dir = choose_out_dir(a);
+    config.step_timeout = parse_timeout(a);
+    config.keep = a.has("keep");
+    config.prefix = default_prefix();
+    config.cancel = cancel;
+    fs::create_directories(config.out_dir);
+    config.on_note = [&](const std::string& text) { out << "  .. " << text << "\n" << std::flush; };
+    config.on_cell = [&](const CellResult& cell, std::size_t done, std::size_t total) {
+        out << "[" << done << "/" << total << "] " << format_cell_line(cell) << "\n" << std::flush;
+    };
+    out << "ftps-conform " << FTPS_CONFORM_VERSION << ": " << cells.size() << " cell(s) from "
+        << ws.scenarios.size() << " scenario(s); writing to " << config.out_dir.string() << "\n";
+
+    RunResult run = run_plan(cells, config);
+    bool strict = a.has("strict");
+    fs::path json = config.out_dir / "results.json";
+    fs::path junit = config.out_dir / "junit.xml";
+    write_report(json, [&](std::ostream& o) { write_results_json(run, o); });
+    write_report(junit, [&](std::ostream& o) { write_junit(run, o, strict); });
+    out << "\n";
+    write_summary(run, out, {json.string(), junit.string()});
+    if (run.interrupted) {
+        err << "interrupted: the run stopped early; every server it started was stopped\n";
+    }
+    return exit_code_for(run, strict);
+}
+
+}  // namespace fc

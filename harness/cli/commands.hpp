@@ -1,0 +1,37 @@
+#pragma once
+// The subcommands. Each takes its arguments (after the subcommand name) and the
+// streams to write to, and returns the process exit code.
+#include <filesystem>
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "harness/core/deadline.hpp"
+#include "harness/scenario/loader.hpp"
+#include "harness/scenario/manifest_loader.hpp"
+
+namespace fc {
+
+int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
+            std::ostream& err);
+int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+int cmd_validate(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+
+/// Scenarios and endpoints as the user pointed at them.
+struct Workspace {
+    std::vector<Scenario> scenarios;
+    Endpoints endpoints;
+};
+
+/// `scenarios/` under the current directory if it exists, else the source tree's.
+std::filesystem::path default_scenarios_dir();
+/// The built-in endpoint folders (servers/, clients/) followed by `extra`.
+std::vector<std::filesystem::path> endpoint_dirs(const std::vector<std::string>& extra);
+/// Loads both; prints every diagnostic to `err` and throws UsageError if there was any.
+Workspace load_workspace(const std::vector<std::filesystem::path>& scenario_paths,
+                         const std::vector<std::string>& extra_endpoint_dirs, std::ostream& err);
+/// Problems that span files: deviations and negative controls naming unknown things.
+std::vector<Diagnostic> cross_check(const Workspace& ws);
+
+}  // namespace fc

@@ -1,0 +1,72 @@
+#include <algorithm>
+#include <ostream>
+
+#include "harness/cli/commands.hpp"
+#include "harness/core/error.hpp"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+fs::path default_scenarios_dir() {
+    if (fs::is_directory("scenarios")) {
+        return "scenarios";
+    }
+    return fs::path(FTPS_CONFORM_SOURCE_DIR) / "scenarios";
+}
+
+std::vector<fs::path> endpoint_dirs(const std::vector<std::string>& extra) {
+    std::vector<fs::path> dirs{fs::path(FTPS_CONFORM_SOURCE_DIR) / "servers",
+                               fs::path(FTPS_CONFORM_SOURCE_DIR) / "clients"};
+    for (const auto& d : extra) {
+        dirs.emplace_back(d);
+    }
+    return dirs;
+}
+
+std::vector<Diagnostic> cross_check(const Workspace& ws) {
+    std::vector<Diagnostic> diags;
+    auto scenario_exists = [&](const std::string& id) {
+        return std::any_of(ws.scenarios.begin(), ws.scenarios.end(),
+                           [&](const Scenario& s) { return s.id == id; });
+    };
+    auto server_exists = [&](const std::string& name) {
+        return name == "reference" ||
+               std::any_of(ws.endpoints.servers.begin(), ws.endpoints.servers.end(),
+                           [&](const ServerManifest& m) { return m.name == name; });
+    };
+    // Deviations are checked only when the whole catalogue is loaded: a subset run
+    // legitimately leaves other scenarios out.
+    for (const Scenario& s : ws.scenarios) {
+        const NegativeControl& nc = s.negative_control;
+        if (!server_exists(nc.server)) {
+            diags.push_back({s.file, nc.pos.line, nc.pos.column,
+                             "negative control names unknown server '" + nc.server + "'"});
+        }
+    }
+    return diags;
+}
+
+Workspace load_workspace(const std::vector<fs::path>& scenario_paths,
+                         const std::vector<std::string>& extra_endpoint_dirs, std::ostream& err) {
+    for (const auto& p : scenario_paths) {
+        if (!fs::exists(p)) {
+            throw UsageError("no such file or folder: " + p.string());
+        }
+    }
+    std::vector<Diagnostic> diags;
+    Workspace ws;
+    ws.scenarios = load_scenarios(scenario_paths, diags);
+    ws.endpoints = load_endpoints(endpoint_dirs(extra_endpoint_dirs), diags);
+    auto more = cross_check(ws);
+    diags.insert(diags.end(), more.begin(), more.end());
+    for (const auto& d : diags) {
+        err << d.str() << "\n";
+    }
+    if (!diags.empty()) {
+        throw UsageError(std::to_string(diags.size()) + " problem(s) in scenario or manifest files");
+    }
+    return ws;
+}
+
+}  // namespace fc

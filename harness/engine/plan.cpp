@@ -1,0 +1,100 @@
+#include "harness/engine/plan.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+
+#include "harness/core/error.hpp"
+
+namespace fc {
+
+bool glob_match(const std::string& glob, const std::string& text) {
+    return ::fnmatch(glob.c_str(), text.c_str(), 0) == 0;
+}
+
+namespace {
+
+template <typename Manifest>
+std::vector<const Manifest*> pick(const std::vector<Manifest>& all,
+                                  const std::vector<std::string>& names, const char* what) {
+    std::vector<const Manifest*> out;
+    if (names.empty()) {
+        for (const auto& m : all) {
+            out.push_back(&m);
+        }
+        return out;
+    }
+    for (const auto& name : names) {
+        auto it = std::find_if(all.begin(), all.end(), [&](const auto& m) { return m.name == name; });
+        if (it == all.end()) {
+            std::string known;
+            for (const auto& m : all) {
+                known += (known.empty() ? "" : ", ") + m.name;
+            }
+            throw UsageError(std::string("unknown ") + what + " '" + name + "' (known: " +
+                             (known.empty() ? "none" : known) + ")");
+        }
+        out.push_back(&*it);
+    }
+    return out;
+}
+
+bool selected(const Scenario& s, const Selection& sel) {
+    if (!sel.tags.empty() &&
+        std::none_of(sel.tags.begin(), sel.tags.end(), [&](const std::string& t) {
+            return std::find(s.tags.begin(), s.tags.end(), t) != s.tags.end();
+        })) {
+        return false;
+    }
+    if (!sel.scenarios.empty() &&
+        std::none_of(sel.scenarios.begin(), sel.scenarios.end(), [&](const std::string& g) {
+            return glob_match(g, s.id) || glob_match(g, s.area + "/" + s.id);
+        })) {
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
+                                   const std::vector<ServerManifest>& servers,
+                                   const std::vector<ClientManifest>& clients,
+                                   const Selection& selection) {
+    auto chosen_servers = pick(servers, selection.servers, "server");
+    auto chosen_clients = pick(clients, selection.clients, "client");
+    const ClientManifest* reference_client = nullptr;
+    for (const ClientManifest* c : chosen_clients) {
+        if (c->builtin) {
+            reference_client = c;
+        }
+    }
+
+    std::vector<PlannedCell> cells;
+    int matched = 0;
+    for (const Scenario& s : scenarios) {
+        if (!selected(s, selection)) {
+            continue;
+        }
+        ++matched;
+        // Server-side scenarios: each server under test, driven by the reference client.
+        if (s.server_role == Role::under_test && s.client_role == Role::reference &&
+            reference_client != nullptr) {
+            for (const ServerManifest* server : chosen_servers) {
+                cells.push_back({&s, server, reference_client, server->name, reference_client->name});
+            }
+        }
+        // Client-side and interop scenarios need the reference server and the real-client
+        // adapters (issues 6 and 7): no cells are planned for them yet.
+    }
+    if (matched == 0) {
+        throw UsageError("the selection matches no scenario (check --scenario and --tags)");
+    }
+    if (cells.empty()) {
+        throw UsageError("the selection matches " + std::to_string(matched) +
+                         " scenario(s) but no cell: no selected server/client pair can run them");
+    }
+    return cells;
+}
+
+}  // namespace fc

@@ -1,0 +1,38 @@
+#pragma once
+// Which cells a run has: scenarios x servers x clients after selection.
+#include <string>
+#include <vector>
+
+#include "harness/scenario/manifest.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace fc {
+
+/// The user's selection; empty lists mean "all".
+struct Selection {
+    std::vector<std::string> servers;
+    std::vector<std::string> clients;
+    std::vector<std::string> tags;       ///< a scenario is selected if it has any of these
+    std::vector<std::string> scenarios;  ///< globs on "id" or "area/id"; any may match
+};
+
+struct PlannedCell {
+    const Scenario* scenario = nullptr;
+    const ServerManifest* server = nullptr;  ///< nullptr: the reference server
+    const ClientManifest* client = nullptr;
+    std::string server_name;
+    std::string client_name;
+};
+
+/// Builds the cells. Throws UsageError for an unknown server or client name (listing
+/// the known ones) and for a selection that matches no scenario or no cell: a typo
+/// must never make a green run.
+std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
+                                   const std::vector<ServerManifest>& servers,
+                                   const std::vector<ClientManifest>& clients,
+                                   const Selection& selection);
+
+/// True if `text` matches the shell-style glob (`*`, `?`, `[...]`).
+bool glob_match(const std::string& glob, const std::string& text);
+
+}  // namespace fc

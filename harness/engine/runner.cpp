@@ -1,0 +1,256 @@
+#include "harness/engine/runner.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "harness/core/error.hpp"
+#include "harness/engine/reference_session.hpp"
+#include "harness/engine/server_instance.hpp"
+#include "harness/proc/process.hpp"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+std::string utc_timestamp() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
+std::string probe_version(const std::string& command, const std::string& regex,
+                          bool stdin_from_stdout, const Variables& vars, CancelToken cancel,
+                          std::string* error) {
+    std::istringstream words(substitute(command, vars, "version command"));
+    std::vector<std::string> argv;
+    for (std::string w; words >> w;) {
+        argv.push_back(w);
+    }
+    CommandOutput out = run_command(argv, Deadline::after(Millis(10000)), cancel, stdin_from_stdout);
+    if (out.timed_out || !out.exit_code) {
+        *error = "version command did not finish: " + out.error;
+        return "";
+    }
+    std::string text = out.output;
+    if (!regex.empty()) {
+        std::smatch m;
+        if (std::regex_search(text, m, std::regex(regex)) && m.size() > 1) {
+            return m[1].str();
+        }
+        *error = "version output does not match /" + regex + "/: " + text.substr(0, 200);
+        return "";
+    }
+    return text.substr(0, text.find('\n'));
+}
+
+namespace {
+
+// Per-run state shared by the cells: PKI, credentials, ports, endpoint checks.
+class RunState {
+public:
+    explicit RunState(const RunConfig& config) : config_(config) {}
+
+    void prepare(const std::vector<PlannedCell>& cells, RunResult& run) {
+        note("making the test PKI");
+        try {
+            pki_ = make_test_pki(config_.out_dir / "pki");
+            credentials_ = make_credentials();
+        } catch (const HarnessError& e) {
+            setup_error_ = std::string("cannot prepare the run: ") + e.what();
+            return;
+        }
+        for (const PlannedCell& cell : cells) {
+            check_server(*cell.server, run);
+            check_client(*cell.client, run);
+        }
+    }
+
+    CellResult run_cell(const PlannedCell& cell) {
+        const Scenario& s = *cell.scenario;
+        CellResult r;
+        r.scenario_id = s.id;
+        r.area = s.area;
+        r.title = s.title;
+        r.level = std::string(to_string(s.level));
+        for (const auto& spec : s.specs) {
+            r.spec_refs.push_back(spec.ref);
+        }
+        r.server = cell.server_name;
+        r.client = cell.client_name;
+        fs::path rel = fs::path(cell.server_name + "__" + cell.client_name) / s.id;
+        r.cell_dir = rel.string();
+        fs::path dir = config_.out_dir / rel;
+        fs::create_directories(dir);
+        auto started = Clock::now();
+        execute(cell, dir, r);
+        r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
+        if (const Deviation* d = cell.server->deviation_for(s.id)) {
+            apply_deviation(*d, r);
+        }
+        return r;
+    }
+
+private:
+    void note(const std::string& text) const {
+        if (config_.on_note) {
+            config_.on_note(text);
+        }
+    }
+
+    void check_server(const ServerManifest& m, RunResult& run) {
+        if (endpoint_errors_.count("server:" + m.name) != 0 || checked_.count("server:" + m.name)) {
+            return;
+        }
+        checked_.insert({"server:" + m.name, true});
+        Variables vars = manifest_variables(m, config_.prefix);
+        std::string error;
+        std::string version;
+        if (::access(vars["binary"].c_str(), X_OK) != 0) {
+            error = "binary not found or not executable: " + vars["binary"] +
+                    " (ci/install-servers puts it there, or point <binary> elsewhere)";
+        } else if (!m.version_command.empty()) {
+            version = probe_version(m.version_command, m.version_regex,
+                                    m.version_stdin_from_stdout, vars, config_.cancel, &error);
+        }
+        if (!error.empty()) {
+            endpoint_errors_["server:" + m.name] = m.name + ": " + error;
+        }
+        note("server " + m.name + ": " + (error.empty() ? "version " + version : error));
+        run.endpoints.push_back({m.name, "server", version});
+    }
+
+    void check_client(const ClientManifest& m, RunResult& run) {
+        if (checked_.count("client:" + m.name)) {
+            return;
+        }
+        checked_.insert({"client:" + m.name, true});
+        run.endpoints.push_back({m.name, "client", m.builtin ? FTPS_CONFORM_VERSION : ""});
+    }
+
+    void execute(const PlannedCell& cell, const fs::path& dir, CellResult& r) {
+        const ServerManifest& server = *cell.server;
+        if (!setup_error_.empty()) {
+            r.verdict = Verdict::error;
+            r.reason = setup_error_;
+            return;
+        }
+        if (auto it = endpoint_errors_.find("server:" + server.name); it != endpoint_errors_.end()) {
+            r.verdict = Verdict::error;
+            r.reason = it->second;
+            return;
+        }
+        std::vector<std::string> missing;
+        auto features = realise_features(server, cell.scenario->server_features, &missing);
+        if (!features) {
+            r.verdict = Verdict::unsupported;
+            r.reason = server.name + " cannot realise feature(s):";
+            for (const auto& f : missing) {
+                r.reason += " " + f;
+            }
+            return;
+        }
+        Transcript transcript;
+        std::unique_ptr<ServerInstance> instance;
+        try {
+            InstanceRequest req{&server, cell.scenario->server_features, *features, &pki_,
+                                &credentials_, config_.prefix, dir, &ports_, config_.cancel};
+            instance = ServerInstance::start(req);
+            SessionOptions options{config_.step_timeout, config_.cancel, dir / "tls-keys.log"};
+            transcript.note("", "server " + server.name + " ready on 127.0.0.1:" +
+                                    std::to_string(instance->target().port));
+            SessionOutcome outcome =
+                run_reference_session(*cell.scenario, instance->target(), options, transcript);
+            r.verdict = outcome.verdict;
+            r.reason = outcome.reason;
+            r.failure = outcome.failure;
+            r.properties = outcome.properties;
+            if (auto status = instance->exited()) {
+                // A crash is the implementation's fault, whatever the steps saw.
+                std::string crash = "server process exited with status " +
+                                    std::to_string(*status) + " during the session";
+                transcript.note("", crash);
+                if (r.verdict == Verdict::pass) {
+                    r.verdict = Verdict::fail;
+                    r.failure = Failure{0, 0, "server process", "still running", crash};
+                }
+                r.reason = r.reason.empty() ? crash : r.reason + "; " + crash;
+            }
+        } catch (const HarnessError& e) {
+            r.verdict = Verdict::error;
+            r.reason = e.what();
+            transcript.note("", std::string("ERROR ") + e.what());
+        }
+        if (instance) {
+            instance->stop();
+            if (config_.keep || r.verdict != Verdict::pass) {
+                instance->keep_work_dir(dir / "work");
+            }
+        }
+        if (!transcript.entries().empty()) {
+            transcript.write(dir / "transcript.txt");
+            r.transcript_path = (fs::path(r.cell_dir) / "transcript.txt").string();
+            r.transcript_excerpt = transcript.excerpt(40);
+        }
+    }
+
+    static void apply_deviation(const Deviation& d, CellResult& r) {
+        std::string declared = "declared deviation (" + d.source + "): " + d.reason;
+        if (r.verdict == Verdict::fail) {
+            r.verdict = Verdict::xfail;
+            r.reason = declared + " — " + r.reason;
+        } else if (r.verdict == Verdict::pass) {
+            r.verdict = Verdict::xpass;
+            r.reason = "passed although " + declared;
+        }
+    }
+
+    const RunConfig& config_;
+    PkiFiles pki_;
+    Credentials credentials_;
+    PortAllocator ports_;
+    std::string setup_error_;
+    std::map<std::string, std::string> endpoint_errors_;
+    std::map<std::string, bool> checked_;
+};
+
+}  // namespace
+
+RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& config) {
+    RunResult run;
+    run.tool_version = FTPS_CONFORM_VERSION;
+    run.run_id = config.out_dir.filename().string();
+    run.started_utc = utc_timestamp();
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    run.host = host;
+    auto started = Clock::now();
+
+    RunState state(config);
+    state.prepare(cells, run);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        if (config.cancel.cancelled()) {
+            run.interrupted = true;
+            break;
+        }
+        run.cells.push_back(state.run_cell(cells[i]));
+        if (config.on_cell) {
+            config.on_cell(run.cells.back(), i + 1, cells.size());
+        }
+    }
+    if (config.cancel.cancelled()) {
+        run.interrupted = true;
+    }
+    run.finished_utc = utc_timestamp();
+    run.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
+    return run;
+}
+
+}  // namespace fc

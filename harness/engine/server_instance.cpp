@@ -1,0 +1,263 @@
+#include "harness/engine/server_instance.hpp"
+
+#include <crypt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "harness/core/error.hpp"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string random_text(std::size_t n, std::string_view alphabet) {
+    std::random_device rd;
+    std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) {
+        out += alphabet[pick(rd)];
+    }
+    return out;
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw HarnessError("cannot read " + path.string());
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_file(const fs::path& path, const std::string& text, unsigned mode) {
+    fs::create_directories(path.parent_path());
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out) {
+            throw HarnessError("cannot write " + path.string());
+        }
+    }
+    fs::permissions(path, static_cast<fs::perms>(mode), fs::perm_options::replace);
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) {
+        words.push_back(w);
+    }
+    return words;
+}
+
+// The unprivileged account that server sessions run as.
+std::pair<unsigned, unsigned> nobody_ids() {
+    unsigned uid = 65534;
+    unsigned gid = 65534;
+    if (const passwd* pw = ::getpwnam("nobody")) {
+        uid = pw->pw_uid;
+        gid = pw->pw_gid;
+    }
+    if (const group* gr = ::getgrnam("nogroup")) {
+        gid = gr->gr_gid;
+    }
+    return {uid, gid};
+}
+
+}  // namespace
+
+Credentials make_credentials() {
+    Credentials c;
+    c.password = random_text(16, "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789");
+    std::string setting =
+        "$6$" + random_text(16, "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    crypt_data data{};
+    const char* hash = ::crypt_r(c.password.c_str(), setting.c_str(), &data);
+    if (hash == nullptr || hash[0] == '*') {
+        throw HarnessError("crypt_r could not hash the test password");
+    }
+    c.password_crypt = hash;
+    return c;
+}
+
+std::optional<std::string> realise_features(const ServerManifest& manifest,
+                                            const std::vector<std::string>& features,
+                                            std::vector<std::string>* missing) {
+    std::vector<std::string> left = features;
+    std::sort(left.begin(), left.end());
+    left.erase(std::unique(left.begin(), left.end()), left.end());
+    std::vector<const FeatureFragment*> fragments;
+    for (const auto& f : manifest.features) {
+        fragments.push_back(&f);
+    }
+    std::stable_sort(fragments.begin(), fragments.end(), [](auto* a, auto* b) {
+        return a->features.size() > b->features.size();
+    });
+    std::string text;
+    for (const FeatureFragment* f : fragments) {
+        bool usable = std::all_of(f->features.begin(), f->features.end(), [&](const auto& name) {
+            return std::binary_search(left.begin(), left.end(), name);
+        });
+        if (!usable) {
+            continue;
+        }
+        text += f->text + "\n";
+        for (const auto& name : f->features) {
+            left.erase(std::find(left.begin(), left.end(), name));
+        }
+    }
+    if (!left.empty()) {
+        *missing = left;
+        return std::nullopt;
+    }
+    return text;
+}
+
+fs::path default_prefix() {
+    if (const char* env = std::getenv("FTPS_CONFORM_PREFIX"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    return fs::path(FTPS_CONFORM_SOURCE_DIR) / ".prefix";
+}
+
+Variables manifest_variables(const ServerManifest& manifest, const fs::path& prefix) {
+    Variables vars{{"prefix", prefix.string()}};
+    vars["binary"] = substitute(manifest.binary, vars, manifest.file.string());
+    return vars;
+}
+
+std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req) {
+    const ServerManifest& m = *req.manifest;
+    std::unique_ptr<ServerInstance> inst(new ServerInstance());
+    inst->request_ = req;
+
+    std::string pattern = (fs::temp_directory_path() / ("ftps-conform-" + m.name + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw HarnessError("cannot create a work directory under " +
+                           fs::temp_directory_path().string());
+    }
+    inst->work_dir_ = pattern;
+    // Server sessions drop to nobody: the tree down to the home must be traversable.
+    fs::permissions(inst->work_dir_, fs::perms(0755), fs::perm_options::replace);
+    auto [uid, gid] = nobody_ids();
+    fs::path rundir = inst->work_dir_ / "run";
+    fs::path home = inst->work_dir_ / "home" / req.credentials->user;
+    fs::create_directories(rundir);
+    fs::create_directories(home);
+    fs::permissions(inst->work_dir_ / "home", fs::perms(0755), fs::perm_options::replace);
+    if (::chown(home.c_str(), uid, gid) != 0) {
+        throw HarnessError("cannot give " + home.string() + " to uid " + std::to_string(uid));
+    }
+    fs::create_directories(req.log_dir);
+
+    Variables vars = manifest_variables(m, req.prefix);
+    auto [pasv_min, pasv_max] = req.ports->range(16);
+    vars.insert({{"rundir", rundir.string()},
+                 {"logdir", fs::absolute(req.log_dir).string()},
+                 {"workdir", inst->work_dir_.string()},
+                 {"host", "127.0.0.1"},
+                 {"pasv_min", std::to_string(pasv_min)},
+                 {"pasv_max", std::to_string(pasv_max)},
+                 {"user", req.credentials->user},
+                 {"password", req.credentials->password},
+                 {"password_crypt", req.credentials->password_crypt},
+                 {"uid", std::to_string(uid)},
+                 {"gid", std::to_string(gid)},
+                 {"home", home.string()},
+                 {"ca_cert", req.pki->ca_cert.string()},
+                 {"server_cert", req.pki->server_cert.string()},
+                 {"server_key", req.pki->server_key.string()},
+                 {"server_chain_and_key", req.pki->server_chain_and_key.string()},
+                 {"features", req.features_text}});
+
+    const std::string& binary = vars["binary"];
+    if (::access(binary.c_str(), X_OK) != 0) {
+        throw HarnessError(m.name + ": binary not found or not executable: " + binary +
+                           " (ci/install-servers puts it there, or point <binary> elsewhere)");
+    }
+
+    // A port taken between our check and the server's bind: try again with another.
+    std::string last_error;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        inst->port_ = req.ports->port();
+        vars["port"] = std::to_string(inst->port_);
+        for (const TemplateFile& t : m.files) {
+            std::string where = (m.dir() / t.template_name).string();
+            std::string text = substitute(read_file(m.dir() / t.template_name), vars, where);
+            fs::path into = substitute(t.into, vars, m.file.string());
+            write_file(into, text, t.mode);
+            write_file(req.log_dir / "config" / into.filename(), text, 0644);
+        }
+        ProcessSpec spec;
+        spec.argv = split_words(substitute(m.argv, vars, m.file.string()));
+        spec.cwd = rundir;
+        spec.stdout_path = req.log_dir / "server.stdout.log";
+        spec.stderr_path = req.log_dir / "server.stderr.log";
+        inst->process_ = Process::start(spec);
+        Readiness ready = wait_ready("127.0.0.1", inst->port_, m.ready_banner,
+                                     Deadline::after(m.ready_within), req.cancel,
+                                     inst->process_.get());
+        if (ready.ready) {
+            return inst;
+        }
+        last_error = ready.error;
+        bool port_clash = last_error.find("in use") != std::string::npos;
+        inst->process_->stop();
+        if (!port_clash) {
+            break;
+        }
+    }
+    throw HarnessError(m.name + " did not become ready on 127.0.0.1:" +
+                       std::to_string(inst->port_) + ": " + last_error);
+}
+
+ServerInstance::~ServerInstance() {
+    stop();
+    std::error_code ec;
+    fs::remove_all(work_dir_, ec);
+}
+
+Target ServerInstance::target() const {
+    Target t;
+    t.host = "127.0.0.1";
+    t.port = port_;
+    t.user = request_.credentials->user;
+    t.password = request_.credentials->password;
+    t.features = request_.features;
+    t.ca_file = request_.pki->ca_cert;
+    t.verify_name = "127.0.0.1";
+    return t;
+}
+
+std::optional<int> ServerInstance::exited() {
+    if (process_ && !process_->running()) {
+        return process_->exit_status();
+    }
+    return std::nullopt;
+}
+
+void ServerInstance::stop() {
+    if (process_) {
+        process_->stop();
+    }
+}
+
+void ServerInstance::keep_work_dir(const fs::path& dest) const {
+    std::error_code ec;
+    fs::create_directories(dest, ec);
+    fs::copy(work_dir_, dest, fs::copy_options::recursive | fs::copy_options::overwrite_existing,
+             ec);
+}
+
+}  // namespace fc

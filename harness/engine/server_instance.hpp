@@ -1,0 +1,80 @@
+#pragma once
+// One running instance of a real server, made from its manifest: config rendered from
+// templates with this instance's port, directories, certificates and features, the
+// process started in its own group and stopped (and reaped) on destruction.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/deadline.hpp"
+#include "harness/engine/reference_session.hpp"
+#include "harness/engine/variables.hpp"
+#include "harness/proc/process.hpp"
+#include "harness/proc/ports.hpp"
+#include "harness/scenario/manifest.hpp"
+#include "harness/tls/pki.hpp"
+
+namespace fc {
+
+/// Test credentials of a run: made once, shared by every instance.
+struct Credentials {
+    std::string user = "alice";  // matches the client certificates' CN
+    std::string password;
+    std::string password_crypt;  // sha512-crypt of password, for passwd-style files
+};
+/// A random password and its crypt hash.
+Credentials make_credentials();
+
+/// Fills the manifest's config fragments for `features`: the largest fragments first,
+/// each used only when all its features are asked for. Returns nullopt and sets
+/// `*missing` when some feature has no fragment (the cell is then `unsupported`).
+std::optional<std::string> realise_features(const ServerManifest& manifest,
+                                            const std::vector<std::string>& features,
+                                            std::vector<std::string>* missing);
+
+/// Where the server binaries live: $FTPS_CONFORM_PREFIX, else <source>/.prefix.
+std::filesystem::path default_prefix();
+
+/// The placeholders a server manifest may use that do not depend on one instance.
+Variables manifest_variables(const ServerManifest& manifest, const std::filesystem::path& prefix);
+
+struct InstanceRequest {
+    const ServerManifest* manifest = nullptr;
+    std::vector<std::string> features;
+    std::string features_text;            ///< from realise_features
+    const PkiFiles* pki = nullptr;
+    const Credentials* credentials = nullptr;
+    std::filesystem::path prefix;
+    std::filesystem::path log_dir;        ///< the cell dir: logs and rendered config land here
+    PortAllocator* ports = nullptr;
+    CancelToken cancel;
+};
+
+class ServerInstance {
+public:
+    /// Renders, starts and waits until ready. Throws HarnessError with one clear cause
+    /// (binary missing, exited at start with its stderr, not ready in time).
+    static std::unique_ptr<ServerInstance> start(const InstanceRequest& request);
+    ~ServerInstance();
+
+    /// Where the reference client reaches it.
+    Target target() const;
+    /// Exit status if the server process has died (a crash during a cell is a fail).
+    std::optional<int> exited();
+    /// Stops the process group and reaps it. Idempotent.
+    void stop();
+    /// Copies the private work dir into `dest` (for --keep and failed cells).
+    void keep_work_dir(const std::filesystem::path& dest) const;
+
+private:
+    ServerInstance() = default;
+
+    InstanceRequest request_;
+    std::filesystem::path work_dir_;   // private, under the system temp dir
+    std::uint16_t port_ = 0;
+    std::unique_ptr<Process> process_;
+};
+
+}  // namespace fc

@@ -1,0 +1,43 @@
+#pragma once
+// results.json: the source of truth of a run (DESIGN.md "Output"). Every other report is
+// rendered from it, and `ftps-conform report` reads it back to re-render and merge shards.
+//
+// Schema (format_version 1); every member is always written, readers ignore unknown ones:
+//   { "format": "ftps-conform-results", "format_version": 1,
+//     "tool_version": str, "run_id": str, "started_utc": str, "finished_utc": str,
+//     "host": str, "duration_s": num, "interrupted": bool,
+//     "endpoints": [ { "name": str, "kind": "server"|"client", "version": str } ],
+//     "cells": [ { "scenario_id": str, "area": str, "title": str, "level": str,
+//                  "spec_refs": [str], "server": str, "client": str,
+//                  "verdict": "pass"|"fail"|"error"|"unsupported"|"xfail"|"xpass",
+//                  "reason": str,
+//                  "failure": null | { "step_index": int, "line": int, "step": str,
+//                                      "expected": str, "observed": str },
+//                  "duration_s": num, "cell_dir": str, "transcript_path": str,
+//                  "transcript_excerpt": str, "properties": { str: str } } ] }
+// Durations that are not finite are written as null and read back as 0.
+#include <istream>
+#include <ostream>
+#include <string>
+
+#include "harness/core/result.hpp"
+
+namespace fc {
+
+/// The value of "format" in results.json.
+inline constexpr const char* kResultsFormat = "ftps-conform-results";
+/// The schema version this build writes and reads.
+inline constexpr int kResultsFormatVersion = 1;
+
+/// Writes `run` as results.json (UTF-8, two-space indented, newline-terminated). Strings are
+/// written as valid UTF-8: raw bytes that are not (e.g. in a transcript excerpt) become U+FFFD,
+/// so such text reads back changed. Stream failures are left for the caller to check.
+void write_results_json(const RunResult& run, std::ostream& out);
+
+/// Reads results.json written by write_results_json. Throws fc::UsageError whose message names
+/// `name_for_errors`, the line and column, and what is wrong ("results.json:7:19: cells[0]
+/// .verdict: unknown verdict "passed""), for malformed JSON, a file that is not ftps-conform
+/// results, an unsupported format_version, or a member that is missing or has the wrong type.
+RunResult read_results_json(std::istream& in, const std::string& name_for_errors);
+
+}  // namespace fc
