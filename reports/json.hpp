@@ -59,8 +59,7 @@ public:
     Value(double d) : data_(d) {}
     /// Any integer (not bool); exact up to 2^53.
     template <std::integral T>
-        requires(!std::same_as<T, bool>)
-    Value(T n) : data_(static_cast<double>(n)) {}
+    requires(!std::same_as<T, bool>) Value(T n) : data_(static_cast<double>(n)) {}
     Value(std::string s) : data_(std::move(s)) {}
     Value(std::string_view s) : data_(std::string(s)) {}
     Value(const char* s) : data_(std::string(s)) {}
@@ -93,8 +92,12 @@ private:
 };
 
 // Out of line: they need Value to be complete.
-inline std::size_t Object::size() const { return members_.size(); }
-inline bool Object::empty() const { return members_.empty(); }
+inline std::size_t Object::size() const {
+    return members_.size();
+}
+inline bool Object::empty() const {
+    return members_.empty();
+}
 
 /// Human name of a type for messages: "null", "a boolean", "a number", ...
 std::string_view type_name(Value::Type type);

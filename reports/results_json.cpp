@@ -13,7 +13,9 @@ namespace {
 
 // ---- writing ----
 
-json::Value seconds(double s) { return std::isfinite(s) ? json::Value(s) : json::Value(); }
+json::Value seconds(double s) {
+    return std::isfinite(s) ? json::Value(s) : json::Value();
+}
 
 json::Value strings(const std::vector<std::string>& items) {
     json::Array a;
@@ -97,8 +99,9 @@ public:
     Reader(const std::string& file, const json::Value& value, std::string path)
         : file_(file), value_(value), path_(std::move(path)) {
         if (value.if_object() == nullptr) {
-            fail(value, path_, std::string("expected an object, found ") +
-                                   std::string(json::type_name(value.type())));
+            fail(value, path_,
+                 std::string("expected an object, found ") +
+                     std::string(json::type_name(value.type())));
         }
     }
 
@@ -121,7 +124,9 @@ public:
         return *v;
     }
 
-    Reader object(std::string_view key) const { return Reader(file_, member(key), child_path(key)); }
+    Reader object(std::string_view key) const {
+        return Reader(file_, member(key), child_path(key));
+    }
 
     std::string string(std::string_view key) const {
         const json::Value& v = member(key);
@@ -173,8 +178,9 @@ private:
     const T& expect(const json::Value& v, const T* content, const std::string& path,
                     const char* wanted) const {
         if (content == nullptr) {
-            fail(v, path, std::string("expected ") + wanted + ", found " +
-                              std::string(json::type_name(v.type())));
+            fail(v, path,
+                 std::string("expected ") + wanted + ", found " +
+                     std::string(json::type_name(v.type())));
         }
         return *content;
     }
@@ -226,8 +232,9 @@ CellResult read_cell(const Reader& r) {
     for (const auto& [key, value] : properties.value().if_object()->members()) {
         // Directly, not by key: a lookup per member would be quadratic on a hostile file.
         if (value.if_string() == nullptr) {
-            properties.fail(value, properties.child_path(key),
-                            "expected a string, found " + std::string(json::type_name(value.type())));
+            properties.fail(
+                value, properties.child_path(key),
+                "expected a string, found " + std::string(json::type_name(value.type())));
         }
         c.properties[key] = *value.if_string();
     }
@@ -245,8 +252,9 @@ void check_format(const Reader& r) {
     const int version = r.integer("format_version");
     if (version != kResultsFormatVersion) {
         r.fail(r.member("format_version"), "format_version",
-               "format_version " + std::to_string(version) + " is not supported (this build reads " +
-                   std::to_string(kResultsFormatVersion) + ")");
+               "format_version " + std::to_string(version) +
+                   " is not supported (this build reads " + std::to_string(kResultsFormatVersion) +
+                   ")");
     }
 }
 
@@ -280,7 +288,8 @@ RunResult read_results_json(std::istream& in, const std::string& name_for_errors
     const json::Array& endpoints = top.array("endpoints");
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
         const Reader e(name_for_errors, endpoints[i], indexed("endpoints", i));
-        run.endpoints.push_back(EndpointInfo{e.string("name"), e.string("kind"), e.string("version")});
+        run.endpoints.push_back(
+            EndpointInfo{e.string("name"), e.string("kind"), e.string("version")});
     }
     const json::Array& cells = top.array("cells");
     for (std::size_t i = 0; i < cells.size(); ++i) {

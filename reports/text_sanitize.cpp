@@ -23,7 +23,7 @@ Decoded decode(std::string_view text, std::size_t i) {
     }
     std::size_t continuation = 0;
     char32_t code_point = 0;
-    unsigned low = 0x80;   // bounds of the first continuation byte
+    unsigned low = 0x80;  // bounds of the first continuation byte
     unsigned high = 0xBF;
     if (lead >= 0xC2 && lead <= 0xDF) {
         continuation = 1;
@@ -80,7 +80,9 @@ std::size_t valid_utf8_prefix(std::string_view text) {
     return i;
 }
 
-bool is_valid_utf8(std::string_view text) { return valid_utf8_prefix(text) == text.size(); }
+bool is_valid_utf8(std::string_view text) {
+    return valid_utf8_prefix(text) == text.size();
+}
 
 void append_utf8(std::string& out, char32_t cp) {
     if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {

@@ -10,9 +10,9 @@
 namespace fc {
 
 struct OptionSpec {
-    std::string name;       ///< without dashes, e.g. "servers"
+    std::string name;  ///< without dashes, e.g. "servers"
     bool takes_value = false;
-    std::string value_name; ///< for --help, e.g. "a,b"
+    std::string value_name;  ///< for --help, e.g. "a,b"
     std::string help;
 };
 

@@ -53,8 +53,8 @@ int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream&
         }
         Workspace ws = load_workspace(paths, extra, err);
         for (const Scenario& s : ws.scenarios) {
-            out << pad(s.area + "/" + s.id, 36) << pad(std::string(to_string(s.level)), 7) << s.title
-                << "\n";
+            out << pad(s.area + "/" + s.id, 36) << pad(std::string(to_string(s.level)), 7)
+                << s.title << "\n";
         }
         return exit_ok;
     }

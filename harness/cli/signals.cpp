@@ -8,7 +8,9 @@ namespace {
 // The only process-wide mutable state: a signal handler can reach nothing else.
 std::atomic<bool> g_cancel{false};
 
-extern "C" void on_signal(int) { g_cancel.store(true, std::memory_order_relaxed); }
+extern "C" void on_signal(int) {
+    g_cancel.store(true, std::memory_order_relaxed);
+}
 }  // namespace
 
 CancelToken install_cancel_handlers() {

@@ -26,17 +26,11 @@ std::vector<fs::path> endpoint_dirs(const std::vector<std::string>& extra) {
 
 std::vector<Diagnostic> cross_check(const Workspace& ws) {
     std::vector<Diagnostic> diags;
-    auto scenario_exists = [&](const std::string& id) {
-        return std::any_of(ws.scenarios.begin(), ws.scenarios.end(),
-                           [&](const Scenario& s) { return s.id == id; });
-    };
     auto server_exists = [&](const std::string& name) {
         return name == "reference" ||
                std::any_of(ws.endpoints.servers.begin(), ws.endpoints.servers.end(),
                            [&](const ServerManifest& m) { return m.name == name; });
     };
-    // Deviations are checked only when the whole catalogue is loaded: a subset run
-    // legitimately leaves other scenarios out.
     for (const Scenario& s : ws.scenarios) {
         const NegativeControl& nc = s.negative_control;
         if (!server_exists(nc.server)) {
@@ -64,7 +58,8 @@ Workspace load_workspace(const std::vector<fs::path>& scenario_paths,
         err << d.str() << "\n";
     }
     if (!diags.empty()) {
-        throw UsageError(std::to_string(diags.size()) + " problem(s) in scenario or manifest files");
+        throw UsageError(std::to_string(diags.size()) +
+                         " problem(s) in scenario or manifest files");
     }
     return ws;
 }

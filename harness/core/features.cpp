@@ -8,23 +8,32 @@ namespace fc {
 
 namespace {
 constexpr std::array<std::string_view, 13> kServerFeatures{
-    "tls-required",    "data-tls-required", "reuse-required",       "reuse-optional",
-    "verify-client",   "verify-client-optional", "implicit",        "min-tls12",
-    "tls13-only",      "ccc",               "foreign-data-allowed", "anonymous",
+    "tls-required",
+    "data-tls-required",
+    "reuse-required",
+    "reuse-optional",
+    "verify-client",
+    "verify-client-optional",
+    "implicit",
+    "min-tls12",
+    "tls13-only",
+    "ccc",
+    "foreign-data-allowed",
+    "anonymous",
     "auth-ssl",
 };
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
 constexpr std::array<std::string_view, 8> kMisbehaviours{
-    "auth-tls-334",          // answers AUTH TLS with 334 instead of 234
-    "auth-no-handshake",     // answers 234, then never completes a handshake
-    "feat-hides-auth-tls",   // FEAT omits the AUTH TLS line
-    "feat-hides-pbsz-prot",  // FEAT omits PBSZ and PROT
-    "prot-without-pbsz",     // accepts PROT before PBSZ
-    "prot-s-accepted",       // answers 200 to PROT S / PROT E
-    "prot-unknown-accepted", // answers 200 (not 504) to an unknown PROT level
-    "prot-c-refused",        // refuses PROT C with 534 although no policy asks for it
+    "auth-tls-334",           // answers AUTH TLS with 334 instead of 234
+    "auth-no-handshake",      // answers 234, then never completes a handshake
+    "feat-hides-auth-tls",    // FEAT omits the AUTH TLS line
+    "feat-hides-pbsz-prot",   // FEAT omits PBSZ and PROT
+    "prot-without-pbsz",      // accepts PROT before PBSZ
+    "prot-s-accepted",        // answers 200 to PROT S / PROT E
+    "prot-unknown-accepted",  // answers 200 (not 504) to an unknown PROT level
+    "prot-c-refused",         // refuses PROT C with 534 although no policy asks for it
 };
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -46,8 +55,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
-std::span<const std::string_view> known_server_features() { return kServerFeatures; }
-std::span<const std::string_view> known_misbehaviours() { return kMisbehaviours; }
+std::span<const std::string_view> known_server_features() {
+    return kServerFeatures;
+}
+std::span<const std::string_view> known_misbehaviours() {
+    return kMisbehaviours;
+}
 
 bool is_known_server_feature(std::string_view name) {
     return std::find(kServerFeatures.begin(), kServerFeatures.end(), name) != kServerFeatures.end();

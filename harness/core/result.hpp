@@ -22,7 +22,7 @@ struct Failure {
 /// One cell: a scenario run with one server and one client.
 struct CellResult {
     std::string scenario_id;
-    std::string area;   ///< the scenario's folder (JUnit classname)
+    std::string area;  ///< the scenario's folder (JUnit classname)
     std::string title;
     std::string level;  ///< must / should / interop / info
     std::vector<std::string> spec_refs;
@@ -51,7 +51,7 @@ struct EndpointInfo {
 struct RunResult {
     std::string tool_version;
     std::string run_id;
-    std::string started_utc;   ///< ISO 8601, e.g. 2026-11-25T06:01:02Z
+    std::string started_utc;  ///< ISO 8601, e.g. 2026-11-25T06:01:02Z
     std::string finished_utc;
     std::string host;
     double duration_s = 0.0;

@@ -77,7 +77,9 @@ bool make_addr(const std::string& host, std::uint16_t port, SockAddr& out) {
     return false;
 }
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(const char* what) {
+    return std::string(what) + ": " + std::strerror(errno);
+}
 
 IoResult wait_events(int fd, short events, Deadline deadline, CancelToken cancel) {
     for (;;) {
@@ -143,7 +145,8 @@ UniqueFd tcp_connect(const std::string& host, std::uint16_t port, Deadline deadl
     }
     IoResult w = wait_writable(fd.get(), deadline, cancel);
     if (!w.ok()) {
-        *error = "connect " + host + ":" + std::to_string(port) + ": " + std::string(to_string(w.status));
+        *error = "connect " + host + ":" + std::to_string(port) + ": " +
+                 std::string(to_string(w.status));
         return {};
     }
     int so_error = 0;

@@ -22,10 +22,10 @@ std::optional<Verdict> verdict_from_string(std::string_view name);
 
 /// Process exit codes (DESIGN.md "Outcomes").
 enum ExitCode : int {
-    exit_ok = 0,         ///< nothing failed or errored
-    exit_failed = 1,     ///< a check failed (or an xpass under --strict)
-    exit_usage = 2,      ///< usage, scenario or manifest error
-    exit_harness = 3,    ///< harness or infrastructure error (results incomplete)
+    exit_ok = 0,       ///< nothing failed or errored
+    exit_failed = 1,   ///< a check failed (or an xpass under --strict)
+    exit_usage = 2,    ///< usage, scenario or manifest error
+    exit_harness = 3,  ///< harness or infrastructure error (results incomplete)
 };
 
 }  // namespace fc

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "harness/core/error.hpp"
+#include "harness/core/features.hpp"
 
 namespace fc {
 
@@ -25,14 +26,19 @@ std::vector<const Manifest*> pick(const std::vector<Manifest>& all,
         return out;
     }
     for (const auto& name : names) {
-        auto it = std::find_if(all.begin(), all.end(), [&](const auto& m) { return m.name == name; });
+        auto it =
+            std::find_if(all.begin(), all.end(), [&](const auto& m) { return m.name == name; });
         if (it == all.end()) {
             std::string known;
+            std::vector<std::string_view> names_known;
             for (const auto& m : all) {
                 known += (known.empty() ? "" : ", ") + m.name;
+                names_known.push_back(m.name);
             }
-            throw UsageError(std::string("unknown ") + what + " '" + name + "' (known: " +
-                             (known.empty() ? "none" : known) + ")");
+            std::string guess = closest_match(name, names_known);
+            throw UsageError(std::string("unknown ") + what + " '" + name + "'" +
+                             (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                             " (known: " + (known.empty() ? "none" : known) + ")");
         }
         out.push_back(&*it);
     }
@@ -81,14 +87,30 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
         if (s.server_role == Role::under_test && s.client_role == Role::reference &&
             reference_client != nullptr) {
             for (const ServerManifest* server : chosen_servers) {
-                cells.push_back({&s, server, reference_client, server->name, reference_client->name});
+                cells.push_back(
+                    {&s, server, reference_client, server->name, reference_client->name});
             }
         }
         // Client-side and interop scenarios need the reference server and the real-client
         // adapters (issues 6 and 7): no cells are planned for them yet.
     }
     if (matched == 0) {
-        throw UsageError("the selection matches no scenario (check --scenario and --tags)");
+        std::string what;
+        auto join = [](const std::vector<std::string>& v) {
+            std::string out;
+            for (const auto& x : v) {
+                out += (out.empty() ? "" : ",") + x;
+            }
+            return out;
+        };
+        if (!selection.scenarios.empty()) {
+            what += " --scenario " + join(selection.scenarios);
+        }
+        if (!selection.tags.empty()) {
+            what += " --tags " + join(selection.tags);
+        }
+        throw UsageError("the selection" + what + " matches none of the " +
+                         std::to_string(scenarios.size()) + " scenario(s) loaded");
     }
     if (cells.empty()) {
         throw UsageError("the selection matches " + std::to_string(matched) +

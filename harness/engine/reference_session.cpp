@@ -84,8 +84,8 @@ private:
     }
     std::string seconds() const {
         auto ms = step_->timeout.value_or(options_.step_timeout).count();
-        return std::to_string(ms / 1000) + (ms % 1000 ? "." + std::to_string(ms % 1000 / 100) : "") +
-               " s";
+        return std::to_string(ms / 1000) +
+               (ms % 1000 ? "." + std::to_string(ms % 1000 / 100) : "") + " s";
     }
 
     std::string describe_step(const std::string& detail) const {
@@ -107,9 +107,8 @@ private:
         f.expected = std::move(expected);
         f.observed = std::move(observed);
         outcome_.verdict = Verdict::fail;
-        outcome_.reason = "step " + std::to_string(index_) + " (line " +
-                          std::to_string(f.line) + "): expected " + f.expected + ", got " +
-                          f.observed;
+        outcome_.reason = "step " + std::to_string(index_) + " (line " + std::to_string(f.line) +
+                          "): expected " + f.expected + ", got " + f.observed;
         transcript_.note("", "FAIL " + outcome_.reason);
         outcome_.failure = std::move(f);
     }
@@ -177,7 +176,8 @@ private:
         } else if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
             fail("", expected, r.error);
         } else if (r.status == IoStatus::timeout) {
-            error("no reply within " + seconds() + (expected.empty() ? "" : "; expected " + expected));
+            error("no reply within " + seconds() +
+                  (expected.empty() ? "" : "; expected " + expected));
         } else {
             error(r.error);
         }

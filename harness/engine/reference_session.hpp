@@ -21,15 +21,15 @@ struct Target {
     std::uint16_t port = 0;
     std::string user;
     std::string password;
-    std::vector<std::string> features;   ///< features the server realises in this cell
-    std::filesystem::path ca_file;       ///< verify the server certificate when set
-    std::string verify_name;             ///< name or IP the certificate must match
+    std::vector<std::string> features;  ///< features the server realises in this cell
+    std::filesystem::path ca_file;      ///< verify the server certificate when set
+    std::string verify_name;            ///< name or IP the certificate must match
 };
 
 struct SessionOptions {
-    Millis step_timeout{10000};          ///< per step unless the step says otherwise
+    Millis step_timeout{10000};  ///< per step unless the step says otherwise
     CancelToken cancel;
-    std::filesystem::path keylog_file;   ///< SSLKEYLOGFILE lines go here when set
+    std::filesystem::path keylog_file;  ///< SSLKEYLOGFILE lines go here when set
 };
 
 /// The outcome of one session: pass, fail (with the failed step) or error.

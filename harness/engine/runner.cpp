@@ -6,6 +6,7 @@
 #include <ctime>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "harness/core/error.hpp"
@@ -26,6 +27,17 @@ std::string utc_timestamp() {
     return text;
 }
 
+namespace {
+
+std::string trim(std::string text) {
+    const char* space = " \t\r\n";
+    text.erase(0, text.find_first_not_of(space));
+    text.erase(text.find_last_not_of(space) + 1);
+    return text;
+}
+
+}  // namespace
+
 std::string probe_version(const std::string& command, const std::string& regex,
                           bool stdin_from_stdout, const Variables& vars, CancelToken cancel,
                           std::string* error) {
@@ -34,7 +46,8 @@ std::string probe_version(const std::string& command, const std::string& regex,
     for (std::string w; words >> w;) {
         argv.push_back(w);
     }
-    CommandOutput out = run_command(argv, Deadline::after(Millis(10000)), cancel, stdin_from_stdout);
+    CommandOutput out =
+        run_command(argv, Deadline::after(Millis(10000)), cancel, stdin_from_stdout);
     if (out.timed_out || !out.exit_code) {
         *error = "version command did not finish: " + out.error;
         return "";
@@ -43,12 +56,12 @@ std::string probe_version(const std::string& command, const std::string& regex,
     if (!regex.empty()) {
         std::smatch m;
         if (std::regex_search(text, m, std::regex(regex)) && m.size() > 1) {
-            return m[1].str();
+            return trim(m[1].str());
         }
         *error = "version output does not match /" + regex + "/: " + text.substr(0, 200);
         return "";
     }
-    return text.substr(0, text.find('\n'));
+    return trim(text.substr(0, text.find('\n')));
 }
 
 namespace {
@@ -109,7 +122,7 @@ private:
         if (endpoint_errors_.count("server:" + m.name) != 0 || checked_.count("server:" + m.name)) {
             return;
         }
-        checked_.insert({"server:" + m.name, true});
+        checked_.insert("server:" + m.name);
         Variables vars = manifest_variables(m, config_.prefix);
         std::string error;
         std::string version;
@@ -117,8 +130,8 @@ private:
             error = "binary not found or not executable: " + vars["binary"] +
                     " (ci/install-servers puts it there, or point <binary> elsewhere)";
         } else if (!m.version_command.empty()) {
-            version = probe_version(m.version_command, m.version_regex,
-                                    m.version_stdin_from_stdout, vars, config_.cancel, &error);
+            version = probe_version(m.version_command, m.version_regex, m.version_stdin_from_stdout,
+                                    vars, config_.cancel, &error);
         }
         if (!error.empty()) {
             endpoint_errors_["server:" + m.name] = m.name + ": " + error;
@@ -131,7 +144,7 @@ private:
         if (checked_.count("client:" + m.name)) {
             return;
         }
-        checked_.insert({"client:" + m.name, true});
+        checked_.insert("client:" + m.name);
         run.endpoints.push_back({m.name, "client", m.builtin ? FTPS_CONFORM_VERSION : ""});
     }
 
@@ -142,7 +155,8 @@ private:
             r.reason = setup_error_;
             return;
         }
-        if (auto it = endpoint_errors_.find("server:" + server.name); it != endpoint_errors_.end()) {
+        if (auto it = endpoint_errors_.find("server:" + server.name);
+            it != endpoint_errors_.end()) {
             r.verdict = Verdict::error;
             r.reason = it->second;
             return;
@@ -160,8 +174,11 @@ private:
         Transcript transcript;
         std::unique_ptr<ServerInstance> instance;
         try {
-            InstanceRequest req{&server, cell.scenario->server_features, *features, &pki_,
-                                &credentials_, config_.prefix, dir, &ports_, config_.cancel};
+            InstanceRequest req{&server,       cell.scenario->server_features,
+                                *features,     &pki_,
+                                &credentials_, config_.prefix,
+                                dir,           &ports_,
+                                config_.cancel};
             instance = ServerInstance::start(req);
             SessionOptions options{config_.step_timeout, config_.cancel, dir / "tls-keys.log"};
             transcript.note("", "server " + server.name + " ready on 127.0.0.1:" +
@@ -174,8 +191,8 @@ private:
             r.properties = outcome.properties;
             if (auto status = instance->exited()) {
                 // A crash is the implementation's fault, whatever the steps saw.
-                std::string crash = "server process exited with status " +
-                                    std::to_string(*status) + " during the session";
+                std::string crash = "server process exited with status " + std::to_string(*status) +
+                                    " during the session";
                 transcript.note("", crash);
                 if (r.verdict == Verdict::pass) {
                     r.verdict = Verdict::fail;
@@ -218,7 +235,7 @@ private:
     PortAllocator ports_;
     std::string setup_error_;
     std::map<std::string, std::string> endpoint_errors_;
-    std::map<std::string, bool> checked_;
+    std::set<std::string> checked_;
 };
 
 }  // namespace

@@ -9,14 +9,15 @@
 #include "harness/core/deadline.hpp"
 #include "harness/core/result.hpp"
 #include "harness/engine/plan.hpp"
+#include "harness/engine/variables.hpp"
 
 namespace fc {
 
 struct RunConfig {
-    std::filesystem::path out_dir;       ///< exists and is empty; cells go below it
+    std::filesystem::path out_dir;  ///< exists and is empty; cells go below it
     Millis step_timeout{10000};
-    bool keep = false;                   ///< keep every cell's server work dir, not only failed ones
-    std::filesystem::path prefix;        ///< where server binaries live (default_prefix())
+    bool keep = false;             ///< keep every cell's server work dir, not only failed ones
+    std::filesystem::path prefix;  ///< where server binaries live (default_prefix())
     CancelToken cancel;
     /// Called after each cell with its result and how many are done of how many.
     std::function<void(const CellResult&, std::size_t done, std::size_t total)> on_cell;

@@ -101,9 +101,8 @@ std::optional<std::string> realise_features(const ServerManifest& manifest,
     for (const auto& f : manifest.features) {
         fragments.push_back(&f);
     }
-    std::stable_sort(fragments.begin(), fragments.end(), [](auto* a, auto* b) {
-        return a->features.size() > b->features.size();
-    });
+    std::stable_sort(fragments.begin(), fragments.end(),
+                     [](auto* a, auto* b) { return a->features.size() > b->features.size(); });
     std::string text;
     for (const FeatureFragment* f : fragments) {
         bool usable = std::all_of(f->features.begin(), f->features.end(), [&](const auto& name) {
@@ -142,7 +141,8 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
     std::unique_ptr<ServerInstance> inst(new ServerInstance());
     inst->request_ = req;
 
-    std::string pattern = (fs::temp_directory_path() / ("ftps-conform-" + m.name + "-XXXXXX")).string();
+    std::string pattern =
+        (fs::temp_directory_path() / ("ftps-conform-" + m.name + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw HarnessError("cannot create a work directory under " +
                            fs::temp_directory_path().string());
@@ -205,9 +205,9 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
         spec.stdout_path = req.log_dir / "server.stdout.log";
         spec.stderr_path = req.log_dir / "server.stderr.log";
         inst->process_ = Process::start(spec);
-        Readiness ready = wait_ready("127.0.0.1", inst->port_, m.ready_banner,
-                                     Deadline::after(m.ready_within), req.cancel,
-                                     inst->process_.get());
+        Readiness ready =
+            wait_ready("127.0.0.1", inst->port_, m.ready_banner, Deadline::after(m.ready_within),
+                       req.cancel, inst->process_.get());
         if (ready.ready) {
             return inst;
         }

@@ -11,8 +11,8 @@
 #include "harness/core/deadline.hpp"
 #include "harness/engine/reference_session.hpp"
 #include "harness/engine/variables.hpp"
-#include "harness/proc/process.hpp"
 #include "harness/proc/ports.hpp"
+#include "harness/proc/process.hpp"
 #include "harness/scenario/manifest.hpp"
 #include "harness/tls/pki.hpp"
 
@@ -43,11 +43,11 @@ Variables manifest_variables(const ServerManifest& manifest, const std::filesyst
 struct InstanceRequest {
     const ServerManifest* manifest = nullptr;
     std::vector<std::string> features;
-    std::string features_text;            ///< from realise_features
+    std::string features_text;  ///< from realise_features
     const PkiFiles* pki = nullptr;
     const Credentials* credentials = nullptr;
     std::filesystem::path prefix;
-    std::filesystem::path log_dir;        ///< the cell dir: logs and rendered config land here
+    std::filesystem::path log_dir;  ///< the cell dir: logs and rendered config land here
     PortAllocator* ports = nullptr;
     CancelToken cancel;
 };
@@ -72,7 +72,7 @@ private:
     ServerInstance() = default;
 
     InstanceRequest request_;
-    std::filesystem::path work_dir_;   // private, under the system temp dir
+    std::filesystem::path work_dir_;  // private, under the system temp dir
     std::uint16_t port_ = 0;
     std::unique_ptr<Process> process_;
 };

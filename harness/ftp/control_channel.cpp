@@ -70,10 +70,10 @@ ReplyResult ControlChannel::read_reply(Deadline deadline) {
         IoResult r = tls_ ? tls_->read_some(buf, sizeof buf, deadline, cancel_)
                           : recv_some(fd_.get(), buf, sizeof buf, deadline, cancel_);
         if (!r.ok()) {
-            std::string what = r.status == IoStatus::closed
-                                   ? "connection closed by the server"
-                                   : std::string(to_string(r.status)) +
-                                         (r.error.empty() ? "" : ": " + r.error);
+            std::string what =
+                r.status == IoStatus::closed
+                    ? "connection closed by the server"
+                    : std::string(to_string(r.status)) + (r.error.empty() ? "" : ": " + r.error);
             if (r.status == IoStatus::closed && tls_) {
                 what += tls_->facts().close_notify_received ? " (after close_notify)"
                                                             : " (without close_notify)";
@@ -89,14 +89,13 @@ ReplyResult ControlChannel::read_reply(Deadline deadline) {
     }
 }
 
-TlsHandshakeResult ControlChannel::start_tls(const TlsClientOptions& options,
-                                             Deadline deadline) {
+TlsHandshakeResult ControlChannel::start_tls(const TlsClientOptions& options, Deadline deadline) {
     if (!fd_) {
         return TlsHandshakeResult{nullptr, IoStatus::failed, "not connected"};
     }
     if (parser_.buffered() > 0) {
-        std::string why = std::to_string(parser_.buffered()) +
-                          " bytes arrived in clear before the TLS handshake";
+        std::string why =
+            std::to_string(parser_.buffered()) + " bytes arrived in clear before the TLS handshake";
         transcript_.note(channel(), why);
         return TlsHandshakeResult{nullptr, IoStatus::failed, why};
     }
@@ -112,9 +111,13 @@ TlsHandshakeResult ControlChannel::start_tls(const TlsClientOptions& options,
     return result;
 }
 
-const TlsFacts* ControlChannel::tls_facts() const { return tls_ ? &tls_->facts() : nullptr; }
+const TlsFacts* ControlChannel::tls_facts() const {
+    return tls_ ? &tls_->facts() : nullptr;
+}
 
-SslSessionPtr ControlChannel::tls_session() const { return tls_ ? tls_->session() : nullptr; }
+SslSessionPtr ControlChannel::tls_session() const {
+    return tls_ ? tls_->session() : nullptr;
+}
 
 void ControlChannel::close(Deadline deadline) {
     if (tls_) {

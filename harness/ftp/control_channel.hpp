@@ -18,8 +18,8 @@ namespace fc {
 struct ReplyResult {
     IoStatus status = IoStatus::ok;  ///< ok with `reply`; closed; timeout; failed (malformed)
     std::optional<Reply> reply;
-    std::string error;               ///< for everything but ok
-    bool malformed = false;          ///< the peer sent something that is not a reply
+    std::string error;       ///< for everything but ok
+    bool malformed = false;  ///< the peer sent something that is not a reply
 };
 
 class ControlChannel {

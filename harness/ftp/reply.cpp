@@ -32,7 +32,9 @@ std::optional<Reply> ReplyParser::next() {
     return reply;
 }
 
-std::size_t ReplyParser::buffered() const { return pending_.size() + partial_bytes_; }
+std::size_t ReplyParser::buffered() const {
+    return pending_.size() + partial_bytes_;
+}
 
 void ReplyParser::parse_lines() {
     std::size_t start = 0;
@@ -128,7 +130,10 @@ std::string printable(std::string_view raw, std::size_t max) {
     while (i < raw.size() && out.size() < max) {
         auto c = static_cast<unsigned char>(raw[i]);
         // Accept well-formed multi-byte UTF-8 sequences as they are.
-        std::size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 1;
+        std::size_t len = c >= 0xF0 && c <= 0xF4  ? 4
+                          : c >= 0xE0             ? 3
+                          : c >= 0xC2 && c < 0xE0 ? 2
+                                                  : 1;
         bool valid = len > 1 && i + len <= raw.size();
         for (std::size_t k = 1; valid && k < len; ++k) {
             valid = (static_cast<unsigned char>(raw[i + k]) & 0xC0) == 0x80;

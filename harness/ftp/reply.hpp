@@ -24,9 +24,9 @@ struct Reply {
 class ReplyParser {
 public:
     struct Limits {
-        std::size_t max_line = 8 * 1024;        ///< bytes in one line
-        std::size_t max_lines = 2000;           ///< lines in one reply
-        std::size_t max_reply = 512 * 1024;     ///< bytes in one reply
+        std::size_t max_line = 8 * 1024;     ///< bytes in one line
+        std::size_t max_lines = 2000;        ///< lines in one reply
+        std::size_t max_reply = 512 * 1024;  ///< bytes in one reply
     };
 
     ReplyParser() = default;
@@ -51,8 +51,8 @@ private:
     void fail(std::string message);
 
     Limits limits_;
-    std::string pending_;             // bytes of an incomplete line
-    std::optional<Reply> partial_;    // a multi-line reply still open
+    std::string pending_;           // bytes of an incomplete line
+    std::optional<Reply> partial_;  // a multi-line reply still open
     std::size_t partial_bytes_ = 0;
     std::vector<Reply> complete_;
     std::string error_;

@@ -16,11 +16,11 @@ public:
     enum class Kind { sent, received, note };
 
     struct Entry {
-        double at_s = 0.0;     ///< seconds since the transcript began
+        double at_s = 0.0;  ///< seconds since the transcript began
         Kind kind = Kind::note;
-        bool tls = false;      ///< carried over TLS
-        std::string channel;   ///< "ctrl", "data", "" for notes about the cell
-        std::string text;      ///< raw line (without CRLF) or note text
+        bool tls = false;     ///< carried over TLS
+        std::string channel;  ///< "ctrl", "data", "" for notes about the cell
+        std::string text;     ///< raw line (without CRLF) or note text
     };
 
     Transcript() : start_(Clock::now()) {}

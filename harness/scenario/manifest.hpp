@@ -32,8 +32,8 @@ struct FeatureFragment {
 struct Deviation {
     std::string scenario;  ///< scenario id
     Verdict expect = Verdict::fail;
-    std::string reason;    ///< the element's text
-    std::string source;    ///< where it is known from: "catalogue 2", "proftpd#1931", ...
+    std::string reason;  ///< the element's text
+    std::string source;  ///< where it is known from: "catalogue 2", "proftpd#1931", ...
     SourcePos pos;
 };
 
@@ -41,16 +41,20 @@ struct ServerManifest {
     std::filesystem::path file;  ///< the manifest itself
     std::string name;            ///< unique among servers; folder name by convention
     std::string title;
-    std::string package;         ///< Debian package(s), space separated; informational
-    std::string binary;          ///< default binary path, may use ${prefix}
-    std::string version_command; ///< shell-free argv template, e.g. "${binary} -v"
-    std::string version_regex;   ///< first capture group is the version; "" = whole first line
+    std::string package;          ///< Debian package(s), space separated; informational
+    std::string binary;           ///< default binary path, may use ${prefix}
+    std::string version_command;  ///< shell-free argv template, e.g. "${binary} -v"
+    std::string version_regex;    ///< first capture group is the version; "" = whole first line
     std::vector<TemplateFile> files;
-    std::string argv;            ///< argv template, split on whitespace after substitution
+    std::string argv;  ///< argv template, split on whitespace after substitution
     std::string ready_banner = "220";
     std::chrono::milliseconds ready_within{5000};
     std::vector<FeatureFragment> features;
     std::vector<Deviation> deviations;
+    /// Run the version command with stdin on the same pipe as stdout (vsftpd -v writes
+    /// its version to fd 0); from <version stdin-from-stdout="true">.
+    bool version_stdin_from_stdout = false;
+    std::string ready_port;  ///< <ready port=...>, e.g. "${port}"; "" = the instance's port
 
     std::filesystem::path dir() const { return file.parent_path(); }
     /// Every single feature some fragment realises.
@@ -68,6 +72,8 @@ struct ClientManifest {
     std::string version_command;  ///< "" for builtin
     std::string version_regex;
     std::vector<Deviation> deviations;
+    /// As ServerManifest::version_stdin_from_stdout.
+    bool version_stdin_from_stdout = false;
 };
 
 }  // namespace fc

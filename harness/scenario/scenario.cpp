@@ -48,8 +48,7 @@ std::string_view Step::kind() const {
 }
 
 std::span<const std::string_view> known_variables() {
-    static constexpr std::array<std::string_view, 4> kVariables{"user", "password", "host",
-                                                                "port"};
+    static constexpr std::array<std::string_view, 4> kVariables{"user", "password", "host", "port"};
     return kVariables;
 }
 

@@ -37,11 +37,11 @@ struct CodePattern {
 
 /// What a reply must look like. Every listed condition must hold.
 struct ReplyExpectation {
-    std::vector<CodePattern> codes;   ///< any one may match; never empty
-    std::string text_regex;           ///< ECMAScript regex searched in the whole text; "" = any
+    std::vector<CodePattern> codes;  ///< any one may match; never empty
+    std::string text_regex;          ///< ECMAScript regex searched in the whole text; "" = any
     std::vector<std::string> line_regexes;  ///< each must match some line of the reply
-    std::string reason;               ///< why a set of codes is allowed (required when >1)
-    std::string describe() const;     ///< "code 234", "code 534|536 and text /.../"
+    std::string reason;                     ///< why a set of codes is allowed (required when >1)
+    std::string describe() const;           ///< "code 234", "code 534|536 and text /.../"
 };
 
 // ---- Reference-client steps ---------------------------------------------------------
@@ -74,25 +74,25 @@ struct Step {
     StepBody body;
     SourcePos pos;
     std::optional<std::chrono::milliseconds> timeout;  ///< overrides the run's step timeout
-    std::vector<std::string> if_features;      ///< run only if the server has all of these
-    std::vector<std::string> unless_features;  ///< skip if the server has any of these
+    std::vector<std::string> if_features;              ///< run only if the server has all of these
+    std::vector<std::string> unless_features;          ///< skip if the server has any of these
     /// The element name: "connect", "send", ...
     std::string_view kind() const;
 };
 
 /// The setting under which the scenario must fail (DESIGN.md "Scenarios").
 struct NegativeControl {
-    std::string server;                  ///< "reference" or a server name
-    std::string misbehave;               ///< reference-server misbehaviour; "" if none
-    std::vector<std::string> without;    ///< features withheld from the server
-    std::vector<std::string> with;       ///< features added to the server
+    std::string server;                ///< "reference" or a server name
+    std::string misbehave;             ///< reference-server misbehaviour; "" if none
+    std::vector<std::string> without;  ///< features withheld from the server
+    std::vector<std::string> with;     ///< features added to the server
     SourcePos pos;
 };
 
 struct Scenario {
     std::filesystem::path file;
-    std::string id;     ///< equals the file stem
-    std::string area;   ///< the folder below scenarios/, e.g. "control"
+    std::string id;    ///< equals the file stem
+    std::string area;  ///< the folder below scenarios/, e.g. "control"
     std::string title;
     std::string description;
     Level level = Level::must;

@@ -113,7 +113,8 @@ void ScriptedPeer::session(UniqueFd fd) {
             commands_.push_back(line);
         }
         std::string verb = upper(line.substr(0, line.find(' ')));
-        std::string arg = line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
+        std::string arg =
+            line.find(' ') == std::string::npos ? "" : line.substr(line.find(' ') + 1);
         if (verb == "AUTH" && upper(arg) == "TLS") {
             if (bad("auth-tls-334")) {
                 io.write("334 ADAT needed\r\n");

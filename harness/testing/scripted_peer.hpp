@@ -4,8 +4,8 @@
 // misbehaviours of fc::known_misbehaviours()). It is a test fake, not an endpoint under
 // test: the reference server (issue 6) will replace it as the negative-control peer.
 #include <atomic>
-#include <mutex>
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>

@@ -8,7 +8,8 @@ namespace fc::testing {
 
 TempDir::TempDir(const std::string& tag) {
     std::string pattern =
-        (std::filesystem::temp_directory_path() / ("ftps-conform-test-" + tag + "-XXXXXX")).string();
+        (std::filesystem::temp_directory_path() / ("ftps-conform-test-" + tag + "-XXXXXX"))
+            .string();
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("mkdtemp failed for " + pattern);
     }

@@ -9,8 +9,8 @@ namespace fc {
 /// Absolute paths of the PEM files of one test PKI. Certificates are single PEM certificates,
 /// keys are unencrypted PKCS#8 PEM keys.
 struct PkiFiles {
-    std::filesystem::path dir;          ///< the folder holding everything below
-    std::filesystem::path ca_cert;      ///< the trusted CA (RSA 2048, CN "ftps-conform test CA")
+    std::filesystem::path dir;      ///< the folder holding everything below
+    std::filesystem::path ca_cert;  ///< the trusted CA (RSA 2048, CN "ftps-conform test CA")
     std::filesystem::path ca_key;
     std::filesystem::path server_cert;  ///< RSA 2048, CN localhost, SAN localhost and loopback IPs
     std::filesystem::path server_key;

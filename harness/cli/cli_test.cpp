@@ -1,0 +1,272 @@
+// End-to-end tests of the ftps-conform binary: exit codes, messages, the run folder.
+// Tests named *RealServer* start the real ProFTPD from the project prefix (ctest label
+// "scenario"); the others need no real endpoint.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <pugixml.hpp>
+
+#include "harness/testing/temp_dir.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using fc::testing::TempDir;
+
+const fs::path kSource = FTPS_CONFORM_SOURCE_DIR;
+
+struct CliResult {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Starts the binary with stdout/stderr into files under `dir`; returns its pid.
+pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& dir,
+                const std::vector<std::string>& env = {}) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int out = ::open((dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = ::open((dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        for (const auto& e : env) {
+            ::putenv(const_cast<char*>(e.c_str()));
+        }
+        std::vector<char*> argv;
+        std::string binary = FTPS_CONFORM_BINARY;
+        argv.push_back(binary.data());
+        for (const auto& a : args) {
+            argv.push_back(const_cast<char*>(a.c_str()));
+        }
+        argv.push_back(nullptr);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+// Waits at most `limit` for the child; kills it (and fails the test) if it overstays.
+int reap(pid_t pid, std::chrono::seconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > until) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            ADD_FAILURE() << "ftps-conform did not finish within " << limit.count() << " s";
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CliResult run_cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                  std::chrono::seconds limit = std::chrono::seconds(120)) {
+    TempDir io("cli-io");
+    CliResult r;
+    r.exit_code = reap(spawn_cli(args, io.path(), env), limit);
+    r.out = slurp(io.path() / "stdout");
+    r.err = slurp(io.path() / "stderr");
+    return r;
+}
+
+void write(const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+}
+
+TEST(Cli, NoArgumentsIsUsageError) {
+    CliResult r = run_cli({});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("usage: ftps-conform"), std::string::npos);
+}
+
+TEST(Cli, VersionAndHelp) {
+    CliResult v = run_cli({"--version"});
+    EXPECT_EQ(v.exit_code, 0);
+    EXPECT_EQ(v.out, std::string("ftps-conform ") + FTPS_CONFORM_VERSION + "\n");
+    for (const char* command : {"run", "list", "validate"}) {
+        CliResult h = run_cli({command, "--help"});
+        EXPECT_EQ(h.exit_code, 0) << command;
+        EXPECT_NE(h.out.find(std::string("usage: ftps-conform ") + command), std::string::npos)
+            << h.out;
+    }
+}
+
+TEST(Cli, UnknownCommandAndOptionAreUsageErrors) {
+    CliResult c = run_cli({"runn"});
+    EXPECT_EQ(c.exit_code, 2);
+    EXPECT_NE(c.err.find("unknown command 'runn'"), std::string::npos) << c.err;
+    CliResult o = run_cli({"run", "--server", "proftpd"});
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_NE(o.err.find("--servers"), std::string::npos) << "no did-you-mean: " << o.err;
+}
+
+TEST(Cli, ValidateShippedFilesIsClean) {
+    CliResult r = run_cli({"validate", (kSource / "scenarios").string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("ok: "), std::string::npos) << r.out;
+}
+
+TEST(Cli, ValidateBrokenScenarioNamesFileLineColumn) {
+    TempDir dir("cli-validate");
+    fs::path file = dir.path() / "auth" / "broken.xml";
+    write(file,
+          "<?xml version=\"1.0\"?>\n"
+          "<scenario id=\"broken\" level=\"must\">\n"
+          "  <title>t</title>\n"
+          "  <tags>x</tags>\n"
+          "  <roles server=\"under-test\" client=\"reference\"/>\n"
+          "  <steps>\n"
+          "    <connect/>\n"
+          "    <expect cod=\"220\"/>\n"
+          "  </steps>\n"
+          "  <negative-control server=\"reference\" misbehave=\"auth-tls-334\"/>\n"
+          "</scenario>\n");
+    CliResult r = run_cli({"validate", dir.path().string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find(file.string() + ":8:"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("'code'"), std::string::npos) << "no did-you-mean: " << r.err;
+}
+
+TEST(Cli, ListScenariosAndServers) {
+    CliResult s = run_cli({"list", "scenarios"});
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    EXPECT_NE(s.out.find("auth-tls-234"), std::string::npos) << s.out;
+    CliResult v = run_cli({"list", "servers"});
+    EXPECT_EQ(v.exit_code, 0) << v.err;
+    EXPECT_NE(v.out.find("proftpd"), std::string::npos) << v.out;
+    CliResult bad = run_cli({"list", "scenario"});
+    EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST(Cli, RunRefusesNonEmptyOutDir) {
+    TempDir dir("cli-out");
+    write(dir.path() / "earlier.txt", "from an earlier run");
+    CliResult r = run_cli({"run", "--out", dir.path().string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("not an empty folder"), std::string::npos) << r.err;
+    EXPECT_EQ(slurp(dir.path() / "earlier.txt"), "from an earlier run");
+}
+
+TEST(Cli, SelectionMatchingNothingIsUsageError) {
+    TempDir dir("cli-sel");
+    CliResult s = run_cli({"run", "--scenario", "no-such-*", "--out", (dir.path() / "a").string()});
+    EXPECT_EQ(s.exit_code, 2);
+    EXPECT_NE(s.err.find("no-such-*"), std::string::npos) << s.err;
+    CliResult v = run_cli({"run", "--servers", "proftpdd", "--out", (dir.path() / "b").string()});
+    EXPECT_EQ(v.exit_code, 2);
+    EXPECT_NE(v.err.find("proftpd"), std::string::npos) << "no did-you-mean: " << v.err;
+    EXPECT_FALSE(fs::exists(dir.path() / "b" / "results.json"));
+}
+
+TEST(Cli, MissingServerBinaryIsErrorNotFail) {
+    TempDir dir("cli-missing");
+    fs::path out = dir.path() / "run";
+    CliResult r = run_cli({"run", "--servers", "proftpd", "--out", out.string()},
+                          {"FTPS_CONFORM_PREFIX=" + (dir.path() / "empty-prefix").string()});
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    EXPECT_NE(r.out.find("binary not found"), std::string::npos) << r.out;
+    pugi::xml_document junit;
+    ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
+    pugi::xml_node suites = junit.child("testsuites");
+    EXPECT_GE(suites.attribute("tests").as_int(), 3);
+    EXPECT_EQ(suites.attribute("errors").as_int(), suites.attribute("tests").as_int());
+    EXPECT_EQ(junit.child("testsuites").attribute("failures").as_int(), 0);
+}
+
+TEST(CliRealServer, ProftpdRunsTheShippedScenariosGreen) {
+    TempDir dir("cli-proftpd");
+    fs::path out = dir.path() / "run";
+    CliResult r = run_cli(
+        {"run", (kSource / "scenarios").string(), "--servers", "proftpd", "--out", out.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    pugi::xml_document junit;
+    ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
+    pugi::xml_node suites = junit.child("testsuites");
+    EXPECT_GE(suites.attribute("tests").as_int(), 3);
+    EXPECT_EQ(suites.attribute("failures").as_int(), 0);
+    EXPECT_EQ(suites.attribute("errors").as_int(), 0);
+    pugi::xml_node suite =
+        suites.find_child_by_attribute("testsuite", "name", "proftpd__reference");
+    ASSERT_TRUE(suite) << "no proftpd__reference testsuite";
+    EXPECT_TRUE(suite.find_child_by_attribute("testcase", "name", "auth-tls-234"));
+    EXPECT_TRUE(fs::exists(out / "results.json"));
+    fs::path cell = out / "proftpd__reference" / "auth-tls-234";
+    std::string transcript = slurp(cell / "transcript.txt");
+    EXPECT_NE(transcript.find("AUTH TLS"), std::string::npos) << transcript;
+    EXPECT_NE(transcript.find("234"), std::string::npos) << transcript;
+    EXPECT_NE(slurp(cell / "tls-keys.log").find("CLIENT_"), std::string::npos);
+    EXPECT_TRUE(fs::exists(cell / "config" / "proftpd.conf"));
+}
+
+// Ctrl-C in the middle of a cell: the run stops within a second or two, exits 3, writes
+// its reports, and leaves no server process behind.
+TEST(CliRealServer, InterruptStopsServersAndExits3) {
+    TempDir dir("cli-sigint");
+    write(dir.path() / "slow" / "waits.xml",
+          "<?xml version=\"1.0\"?>\n"
+          "<scenario id=\"waits\" level=\"info\">\n"
+          "  <title>waits for a reply that never comes</title>\n"
+          "  <tags>test</tags>\n"
+          "  <roles server=\"under-test\" client=\"reference\"/>\n"
+          "  <steps>\n"
+          "    <connect/>\n"
+          "    <expect code=\"220\"/>\n"
+          "    <expect code=\"200\" timeout=\"60s\"/>\n"
+          "  </steps>\n"
+          "  <negative-control server=\"reference\" misbehave=\"auth-tls-334\"/>\n"
+          "</scenario>\n");
+    fs::path out = dir.path() / "run";
+    pid_t pid = spawn_cli(
+        {"run", (dir.path() / "slow").string(), "--servers", "proftpd", "--out", out.string()},
+        dir.path());
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (slurp(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf").empty() &&
+           std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // well into the 60 s wait
+    auto sent = std::chrono::steady_clock::now();
+    ::kill(pid, SIGINT);
+    int code = reap(pid, std::chrono::seconds(15));
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    EXPECT_EQ(code, 3) << slurp(dir.path() / "stdout") << slurp(dir.path() / "stderr");
+    EXPECT_LT(took, 5.0);
+    EXPECT_TRUE(fs::exists(out / "junit.xml"));
+    // No server of this run is left: nothing accepts on the port its config named.
+    std::string conf = slurp(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(conf, m, std::regex(R"(\nPort\s+([0-9]+))"))) << conf;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(m[1].str())));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::close(fd);
+    EXPECT_NE(rc, 0) << "the server still accepts connections on port " << m[1].str();
+}
+
+}  // namespace

@@ -1,0 +1,86 @@
+#pragma once
+// Child processes of the harness: servers and clients under test, each in its own process
+// group so that stopping one also stops everything it forked.
+//
+// This header is the entry point of the proc layer: it also brings in run_command
+// (command.hpp), wait_ready (readiness.hpp) and become_subreaper (subreaper.hpp).
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/core/deadline.hpp"
+
+namespace fc {
+
+/// What to start and where its output goes.
+struct ProcessSpec {
+    std::vector<std::string> argv;  ///< argv[0] is a path, or a name looked up in PATH
+    std::filesystem::path cwd;      ///< working directory; empty = the harness's own
+    std::filesystem::path stdout_path, stderr_path;        ///< appended to; empty = /dev/null
+    std::vector<std::pair<std::string, std::string>> env;  ///< added to the inherited env
+};
+
+/// A running child, leader of its own process group. stdin is /dev/null.
+class Process {
+public:
+    /// Starts the child. Throws HarnessError "cannot start <argv0>: <reason>" when the
+    /// binary is missing or not executable, or the output files cannot be opened.
+    static std::unique_ptr<Process> start(const ProcessSpec& spec);
+
+    /// Stops the child and its group (see stop()).
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    /// The leader's pid, which is also the process group id.
+    int pid() const { return pid_; }
+    /// True until the leader has exited (it is reaped as a side effect).
+    bool running();
+    /// Shell-style status once the leader has exited: the exit code, or 128+signal.
+    std::optional<int> exit_status();
+    /// Waits for the leader to exit. True if it did; false on deadline or cancellation
+    /// (cancellation is noticed within ~10 ms).
+    bool wait(Deadline deadline, CancelToken cancel);
+    /// SIGTERM to the group, up to `grace` for the leader to exit, then SIGKILL to the
+    /// group; reaps the leader and any group members reparented to us. Idempotent and
+    /// bounded in time (at most grace + ~1.5 s), never hangs.
+    void stop(Millis grace = Millis(2000));
+    /// The last `max_bytes` of the stderr file (whole lines where possible).
+    std::string stderr_tail(std::size_t max_bytes = 2000) const;
+
+private:
+    Process(int pid, std::filesystem::path stderr_path)
+        : pid_(pid), stderr_path_(std::move(stderr_path)) {}
+    /// Non-blocking reap of the leader; records the status. Caller holds mutex_.
+    bool reap_locked();
+
+    int pid_;
+    std::filesystem::path stderr_path_;
+    std::mutex mutex_;
+    std::optional<int> status_;
+    bool group_cleaned_ = false;
+};
+
+/// Shell-style status from a waitpid(2) status word: exit code, or 128+signal.
+int shell_status(int wait_status);
+
+/// Low level: forks and execs `argv` as the leader of a new process group, with the given
+/// descriptors as its stdin, stdout and stderr (every other descriptor is closed on exec).
+/// Returns the pid. Throws HarnessError "cannot start <argv0>: <reason>".
+int spawn_in_group(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                   const std::vector<std::pair<std::string, std::string>>& env, int stdin_fd,
+                   int stdout_fd, int stderr_fd);
+
+/// Kills process group `pgid` with SIGKILL and reaps members that are our children, until
+/// the group is empty or `limit` has passed.
+void kill_and_reap_group(int pgid, Millis limit);
+
+}  // namespace fc
+
+#include "harness/proc/command.hpp"
+#include "harness/proc/readiness.hpp"
+#include "harness/proc/subreaper.hpp"

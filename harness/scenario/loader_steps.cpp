@@ -1,0 +1,220 @@
+// The <steps> of a scenario file: one element per reference-client step.
+#include <array>
+#include <string_view>
+
+#include "harness/core/features.hpp"
+#include "harness/scenario/loader_detail.hpp"
+#include "harness/scenario/values.hpp"
+
+namespace fc::detail {
+
+namespace {
+
+constexpr std::array<std::string_view, 5> kStepKinds{"connect", "send", "expect", "tls-handshake",
+                                                     "login"};
+// Every step also accepts these; the arrays below list them first.
+constexpr std::array<std::string_view, 4> kConnectAttrs{"if", "unless", "timeout", "implicit"};
+constexpr std::array<std::string_view, 3> kSendAttrs{"if", "unless", "timeout"};
+constexpr std::array<std::string_view, 6> kExpectAttrs{"if",   "unless", "timeout",
+                                                       "code", "text",   "reason"};
+constexpr std::array<std::string_view, 4> kHandshakeAttrs{"if", "unless", "timeout", "expect"};
+constexpr std::array<std::string_view, 5> kLoginAttrs{"if", "unless", "timeout", "user",
+                                                      "password"};
+constexpr std::array<std::string_view, 1> kExpectChildren{"line"};
+constexpr std::array<std::string_view, 0> kNone{};
+
+void check_variables(XmlFile& f, pugi::xml_node node, std::string_view attr,
+                     std::string_view text) {
+    for (const auto& problem : variable_problems(text, known_variables())) {
+        if (attr.empty()) {
+            f.error(node, problem);
+        } else {
+            f.error(node, attr, problem);
+        }
+    }
+}
+
+void check_regex(XmlFile& f, pugi::xml_node node, std::string_view attr, const std::string& re) {
+    if (auto problem = regex_error(re)) {
+        std::string message = "bad regex /" + re + "/: " + *problem;
+        if (attr.empty()) {
+            f.error(node, message);
+        } else {
+            f.error(node, attr, message);
+        }
+    }
+}
+
+ConnectStep load_connect(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kConnectAttrs);
+    f.check_children(node, kNone);
+    ConnectStep step;
+    if (pugi::xml_attribute a = node.attribute("implicit")) {
+        if (auto b = parse_bool(a.value())) {
+            step.implicit = *b;
+        } else {
+            f.error(
+                node, "implicit",
+                "bad value '" + std::string(a.value()) + "' for 'implicit' (use true or false)");
+        }
+    }
+    return step;
+}
+
+SendStep load_send(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kSendAttrs);
+    f.check_children(node, kNone, true);
+    SendStep step{node.text().get()};
+    if (step.line.empty()) {
+        f.error(node, "empty <send>: write the command line as its text");
+    } else if (step.line.find_first_of("\r\n") != std::string::npos) {
+        f.error(node, "<send> holds one command line; CR LF is appended by the harness");
+    }
+    check_variables(f, node, "", step.line);
+    return step;
+}
+
+ExpectStep load_expect(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kExpectAttrs);
+    f.check_children(node, kExpectChildren);
+    ExpectStep step;
+    ReplyExpectation& r = step.reply;
+    r.reason = collapse_whitespace(node.attribute("reason").value());
+    if (auto code = f.required(node, "code")) {
+        bool loose = false;
+        bool bad = false;
+        for (const auto& alt : split_alternatives(*code)) {
+            if (!is_valid_code_pattern(alt)) {
+                f.error(node, "code",
+                        "bad code pattern '" + alt +
+                            "' (use 3 digits like 234, a class like 5xx or 53x, "
+                            "alternatives joined by |)");
+                bad = true;
+            }
+            loose = loose || alt.find('x') != std::string::npos;
+            r.codes.push_back({alt});
+        }
+        if (!bad && (r.codes.size() > 1 || loose) && r.reason.empty()) {
+            f.error(node, "code",
+                    "code '" + *code +
+                        "' allows more than one reply code: add a reason=\"...\" saying why");
+        }
+    }
+    if (pugi::xml_attribute text = node.attribute("text")) {
+        r.text_regex = text.value();
+        check_regex(f, node, "text", r.text_regex);
+    }
+    for (pugi::xml_node line : node.children("line")) {
+        f.check_attributes(line, kNone);
+        f.check_children(line, kNone, true);
+        std::string re = line.text().get();
+        if (re.empty()) {
+            f.error(line, "empty <line>: write a regex the reply line must match");
+        }
+        check_regex(f, line, "", re);
+        r.line_regexes.push_back(std::move(re));
+    }
+    return step;
+}
+
+TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kHandshakeAttrs);
+    f.check_children(node, kNone);
+    TlsHandshakeStep step;
+    if (pugi::xml_attribute a = node.attribute("expect")) {
+        std::string_view v = a.value();
+        if (v == "success" || v == "failure") {
+            step.expect_success = v == "success";
+        } else {
+            f.error(node, "expect",
+                    "bad value '" + std::string(v) + "' for 'expect' (use success or failure)");
+        }
+    }
+    return step;
+}
+
+LoginStep load_login(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kLoginAttrs);
+    f.check_children(node, kNone);
+    LoginStep step;
+    if (pugi::xml_attribute a = node.attribute("user")) {
+        step.user = a.value();
+        check_variables(f, node, "user", step.user);
+    }
+    if (pugi::xml_attribute a = node.attribute("password")) {
+        step.password = a.value();
+        check_variables(f, node, "password", step.password);
+    }
+    return step;
+}
+
+std::optional<StepBody> load_body(XmlFile& f, pugi::xml_node node) {
+    std::string_view kind = node.name();
+    if (kind == "connect") {
+        return load_connect(f, node);
+    }
+    if (kind == "send") {
+        return load_send(f, node);
+    }
+    if (kind == "expect") {
+        return load_expect(f, node);
+    }
+    if (kind == "tls-handshake") {
+        return load_handshake(f, node);
+    }
+    if (kind == "login") {
+        return load_login(f, node);
+    }
+    return std::nullopt;  // reported by check_children
+}
+
+}  // namespace
+
+std::vector<std::string> feature_list(XmlFile& f, pugi::xml_node node, std::string_view attr) {
+    std::vector<std::string> out;
+    pugi::xml_attribute a = node.attribute(std::string(attr).c_str());
+    for (auto& name : split_words(a.value())) {
+        if (is_known_server_feature(name)) {
+            out.push_back(std::move(name));
+        } else {
+            f.error(node, attr,
+                    "unknown feature '" + name + "'" + did_you_mean(name, known_server_features()));
+        }
+    }
+    return out;
+}
+
+std::vector<Step> load_steps(XmlFile& f, pugi::xml_node steps) {
+    f.check_attributes(steps, kNone);
+    f.check_children(steps, kStepKinds);
+    std::vector<Step> out;
+    bool any = false;
+    for (pugi::xml_node node : steps.children()) {
+        if (node.type() != pugi::node_element) {
+            continue;
+        }
+        any = true;
+        std::optional<StepBody> body = load_body(f, node);
+        if (!body) {
+            continue;
+        }
+        Step step{std::move(*body), f.pos(node), std::nullopt, {}, {}};
+        if (pugi::xml_attribute t = node.attribute("timeout")) {
+            step.timeout = parse_duration(t.value());
+            if (!step.timeout) {
+                f.error(node, "timeout",
+                        "bad timeout '" + std::string(t.value()) +
+                            "' (use a positive duration like 5s, 500ms or 2.5s)");
+            }
+        }
+        step.if_features = feature_list(f, node, "if");
+        step.unless_features = feature_list(f, node, "unless");
+        out.push_back(std::move(step));
+    }
+    if (!any) {
+        f.error(steps, "empty <steps>: a scenario needs at least one step");
+    }
+    return out;
+}
+
+}  // namespace fc::detail

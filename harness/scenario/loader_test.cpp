@@ -1,0 +1,238 @@
+#include "harness/scenario/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness/testing/temp_dir.hpp"
+
+namespace fc {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = FTPS_CONFORM_SOURCE_DIR;
+const fs::path kData = kSource / "harness/scenario/testdata";
+
+std::string dump(const std::vector<Diagnostic>& diags) {
+    std::string out;
+    for (const auto& d : diags) {
+        out += d.str() + "\n";
+    }
+    return out;
+}
+
+TEST(Loader, EveryShippedScenarioLoadsClean) {
+    std::vector<Diagnostic> diags;
+    auto scenarios = load_scenarios({kSource / "scenarios"}, diags);
+    EXPECT_TRUE(diags.empty()) << dump(diags);
+    EXPECT_GE(scenarios.size(), 3u);
+    for (const auto& s : scenarios) {
+        EXPECT_EQ(s.id, s.file.stem().string());
+        EXPECT_FALSE(s.steps.empty()) << s.id;
+    }
+}
+
+TEST(Loader, ReadsEveryPartOfTheFormat) {
+    std::vector<Diagnostic> diags;
+    auto s = load_scenario_file(kData / "good/everything.xml", diags);
+    ASSERT_TRUE(s) << dump(diags);
+    EXPECT_TRUE(diags.empty());
+    EXPECT_EQ(s->id, "everything");
+    EXPECT_EQ(s->area, "good");
+    EXPECT_EQ(s->level, Level::should);
+    EXPECT_EQ(s->title, "Every element of the format");
+    EXPECT_EQ(s->description, "Line one line two.");
+    ASSERT_EQ(s->specs.size(), 2u);
+    EXPECT_EQ(s->specs[0].ref, "RFC4217 9");
+    EXPECT_EQ(s->specs[0].note, "PBSZ before PROT");
+    EXPECT_EQ(s->specs[1].note, "");
+    EXPECT_EQ(s->tags, (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(s->server_role, Role::reference);
+    EXPECT_EQ(s->client_role, Role::under_test);
+    EXPECT_EQ(s->server_features, (std::vector<std::string>{"tls-required", "reuse-optional"}));
+    ASSERT_EQ(s->steps.size(), 8u);
+
+    const Step& connect = s->steps[0];
+    EXPECT_EQ(connect.kind(), "connect");
+    EXPECT_TRUE(std::get<ConnectStep>(connect.body).implicit);
+    EXPECT_EQ(connect.timeout, std::chrono::milliseconds(2500));
+    EXPECT_EQ(connect.pos.line, 14);
+    EXPECT_EQ(connect.pos.column, 5);
+    EXPECT_EQ(s->steps[1].timeout, std::chrono::milliseconds(500));
+    EXPECT_EQ(std::get<SendStep>(s->steps[2].body).line, "AUTH TLS");
+
+    const auto& alt = std::get<ExpectStep>(s->steps[3].body).reply;
+    ASSERT_EQ(alt.codes.size(), 2u);
+    EXPECT_TRUE(alt.codes[1].matches(334));
+    EXPECT_EQ(alt.reason, "only to test alternatives");
+    EXPECT_EQ(alt.text_regex, "^234");
+
+    const Step& hs = s->steps[4];
+    EXPECT_FALSE(std::get<TlsHandshakeStep>(hs.body).expect_success);
+    EXPECT_EQ(hs.if_features, (std::vector<std::string>{"tls-required", "ccc"}));
+    EXPECT_EQ(hs.unless_features, (std::vector<std::string>{"implicit"}));
+    EXPECT_EQ(std::get<LoginStep>(s->steps[5].body).user, "${user}");
+
+    const auto& lines = std::get<ExpectStep>(s->steps[7].body).reply;
+    EXPECT_EQ(lines.line_regexes, (std::vector<std::string>{"^5", "[a-z]+"}));
+    EXPECT_TRUE(lines.codes[0].matches(530));
+
+    EXPECT_EQ(s->negative_control.server, "reference");
+    EXPECT_EQ(s->negative_control.misbehave, "prot-without-pbsz");
+    EXPECT_EQ(s->negative_control.without, (std::vector<std::string>{"reuse-optional"}));
+    EXPECT_EQ(s->negative_control.with, (std::vector<std::string>{"ccc"}));
+    EXPECT_EQ(s->negative_control.pos.line, 26);
+}
+
+struct BadCase {
+    const char* file;  ///< under testdata/bad/
+    int line;
+    int column;
+    const char* fragment;
+};
+
+class BadScenario : public ::testing::TestWithParam<BadCase> {};
+
+// Each file has exactly one problem, reported at an exact place.
+TEST_P(BadScenario, ReportsOneProblemAtItsPlace) {
+    const BadCase& c = GetParam();
+    std::vector<Diagnostic> diags;
+    fs::path file = kData / "bad" / c.file;
+    EXPECT_FALSE(load_scenario_file(file, diags));
+    ASSERT_EQ(diags.size(), 1u) << dump(diags);
+    EXPECT_EQ(diags[0].file, file);
+    EXPECT_EQ(diags[0].line, c.line) << dump(diags);
+    EXPECT_EQ(diags[0].column, c.column) << dump(diags);
+    EXPECT_NE(diags[0].message.find(c.fragment), std::string::npos) << dump(diags);
+    EXPECT_NE(diags[0].str().find(":" + std::to_string(c.line) + ":" + std::to_string(c.column) +
+                                  ": error: "),
+              std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, BadScenario,
+    ::testing::Values(
+        BadCase{"unknown-step.xml", 7, 5,
+                "unknown element <sned> in <steps> (did you mean 'send'?)"},
+        BadCase{"missing-id.xml", 2, 1, "missing required attribute 'id' on <scenario>"},
+        BadCase{"missing-title.xml", 2, 1, "missing required element <title>"},
+        BadCase{"missing-control.xml", 2, 1, "missing required element <negative-control>"},
+        BadCase{"bad-code.xml", 7, 13, "bad code pattern '2x0'"},
+        BadCase{"codes-without-reason.xml", 7, 13, "allows more than one reply code"},
+        BadCase{"id-mismatch.xml", 2, 11, "does not match the file name 'id-mismatch.xml'"},
+        BadCase{"unknown-level.xml", 2, 30, "unknown level 'mustt' (did you mean 'must'?)"},
+        BadCase{"unknown-feature.xml", 5, 13,
+                "unknown feature 'tls-requierd' (did you mean 'tls-required'?)"},
+        BadCase{"unknown-if-feature.xml", 7, 24,
+                "unknown feature 'data-tls-requried' (did you mean 'data-tls-required'?)"},
+        BadCase{"unknown-control-feature.xml", 9, 40, "did you mean 'tls-required'?"},
+        BadCase{"unknown-misbehaviour.xml", 9, 40,
+                "unknown misbehaviour 'auth-tls-343' (did you mean 'auth-tls-334'?)"},
+        BadCase{"undefined-variable.xml", 7, 5,
+                "undefined variable '${usr}' (did you mean '${user}'?)"},
+        BadCase{"bad-timeout.xml", 6, 14, "bad timeout '5 sec'"},
+        BadCase{"bad-regex.xml", 7, 24, "bad regex /([/"},
+        BadCase{"empty-steps.xml", 5, 3, "empty <steps>"},
+        BadCase{"control-changes-nothing.xml", 9, 3, "<negative-control> changes nothing"},
+        BadCase{"wrong-root.xml", 2, 1, "root element is <server>, expected <scenario>"},
+        BadCase{"malformed.xml", 8, 5, "malformed XML: Start-end tags mismatch"},
+        BadCase{"truncated.xml", 4, 16, "malformed XML"},
+        BadCase{"empty.xml", 1, 1, "malformed XML: No document element found"}),
+    [](const auto& info) {
+        std::string name = fs::path(info.param.file).stem().string();
+        for (char& c : name) {
+            c = c == '-' ? '_' : c;
+        }
+        return name;
+    });
+
+TEST(Loader, UnknownElementAndAttributeSuggestAndReportWhatIsThenMissing) {
+    std::vector<Diagnostic> diags;
+    EXPECT_FALSE(load_scenario_file(kData / "bad/unknown-element.xml", diags));
+    ASSERT_EQ(diags.size(), 2u) << dump(diags);
+    EXPECT_EQ(diags[0].line, 3);
+    EXPECT_EQ(diags[0].column, 3);
+    EXPECT_EQ(diags[0].message, "unknown element <titel> in <scenario> (did you mean 'title'?)");
+    EXPECT_NE(diags[1].message.find("missing required element <title>"), std::string::npos);
+
+    diags.clear();
+    EXPECT_FALSE(load_scenario_file(kData / "bad/unknown-attribute.xml", diags));
+    ASSERT_EQ(diags.size(), 2u) << dump(diags);
+    EXPECT_EQ(diags[0].str(), (kData / "bad/unknown-attribute.xml").string() +
+                                  ":2:34: error: unknown attribute 'levl' on <scenario> "
+                                  "(did you mean 'level'?)");
+}
+
+TEST(Loader, ReportsEveryProblemNotJustTheFirst) {
+    std::vector<Diagnostic> diags;
+    EXPECT_FALSE(load_scenario_file(kData / "bad/three-problems.xml", diags));
+    ASSERT_EQ(diags.size(), 3u) << dump(diags);
+    EXPECT_EQ(diags[0].line, 2);
+    EXPECT_NE(diags[0].message.find("unknown attribute 'colour'"), std::string::npos);
+    EXPECT_EQ(diags[1].line, 7);
+    EXPECT_NE(diags[1].message.find("bad code pattern '22'"), std::string::npos);
+    EXPECT_EQ(diags[2].line, 8);
+    EXPECT_NE(diags[2].message.find("'${pass}'"), std::string::npos);
+}
+
+TEST(Loader, GarbageNeverCrashes) {
+    std::vector<Diagnostic> diags;
+    EXPECT_FALSE(load_scenario_file(kData / "bad/garbage.xml", diags));
+    ASSERT_EQ(diags.size(), 1u);
+    EXPECT_NE(diags[0].message.find("malformed XML"), std::string::npos);
+    // Every prefix of a good file fails cleanly (or loads, for the whole file).
+    std::ifstream in(kData / "good/everything.xml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    testing::TempDir dir("loader-prefix");
+    for (std::size_t n = 0; n < text.size(); n += 7) {
+        fs::path file = dir.path() / "everything.xml";
+        std::ofstream(file) << text.substr(0, n);
+        std::vector<Diagnostic> d;
+        EXPECT_FALSE(load_scenario_file(file, d)) << n;
+        EXPECT_FALSE(d.empty()) << n;
+    }
+}
+
+TEST(Loader, MissingFileIsADiagnostic) {
+    std::vector<Diagnostic> diags;
+    EXPECT_FALSE(load_scenario_file(kData / "no-such.xml", diags));
+    ASSERT_EQ(diags.size(), 1u);
+    EXPECT_NE(diags[0].message.find("cannot read"), std::string::npos);
+}
+
+TEST(Loader, DuplicateIdIsReportedAtTheSecondFileNamingTheFirst) {
+    testing::TempDir dir("loader-dup");
+    fs::create_directories(dir.path() / "a");
+    fs::create_directories(dir.path() / "b");
+    fs::create_directories(dir.path() / "schema");
+    fs::copy_file(kData / "good/everything.xml", dir.path() / "a/everything.xml");
+    fs::copy_file(kData / "good/everything.xml", dir.path() / "b/everything.xml");
+    std::ofstream(dir.path() / "schema/ignored.xml") << "<not-a-scenario/>";
+    std::ofstream(dir.path() / "a/notes.txt") << "ignored";
+    std::vector<Diagnostic> diags;
+    auto scenarios = load_scenarios({dir.path()}, diags);
+    ASSERT_EQ(scenarios.size(), 1u);
+    EXPECT_EQ(scenarios[0].file, dir.path() / "a/everything.xml");
+    ASSERT_EQ(diags.size(), 1u) << dump(diags);
+    EXPECT_EQ(diags[0].file, dir.path() / "b/everything.xml");
+    EXPECT_EQ(diags[0].line, 3);
+    EXPECT_EQ(diags[0].column, 11);
+    EXPECT_NE(diags[0].message.find("duplicate scenario id 'everything' (first in " +
+                                    (dir.path() / "a/everything.xml").string()),
+              std::string::npos);
+}
+
+TEST(Loader, LoadsFilesAndFoldersAndReportsMissingPaths) {
+    std::vector<Diagnostic> diags;
+    auto scenarios = load_scenarios(
+        {kData / "good/everything.xml", kSource / "scenarios/prot", kData / "nowhere"}, diags);
+    ASSERT_EQ(scenarios.size(), 2u);
+    EXPECT_EQ(scenarios[0].id, "everything");
+    EXPECT_EQ(scenarios[1].id, "prot-levels");
+    ASSERT_EQ(diags.size(), 1u);
+    EXPECT_NE(diags[0].message.find("no such file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fc

@@ -1,0 +1,339 @@
+#include "harness/scenario/manifest_loader.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "harness/core/features.hpp"
+#include "harness/scenario/values.hpp"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array<std::string_view, 20> kPlaceholders{"prefix",
+                                                         "binary",
+                                                         "rundir",
+                                                         "logdir",
+                                                         "workdir",
+                                                         "host",
+                                                         "port",
+                                                         "pasv_min",
+                                                         "pasv_max",
+                                                         "user",
+                                                         "password",
+                                                         "password_crypt",
+                                                         "uid",
+                                                         "gid",
+                                                         "home",
+                                                         "ca_cert",
+                                                         "server_cert",
+                                                         "server_key",
+                                                         "server_chain_and_key",
+                                                         "features"};
+
+constexpr std::array<std::string_view, 3> kServerAttrs{"name", "title", "package"};
+constexpr std::array<std::string_view, 7> kServerChildren{"binary", "version", "config",   "argv",
+                                                          "ready",  "feature", "deviation"};
+constexpr std::array<std::string_view, 4> kClientAttrs{"name", "title", "package", "builtin"};
+constexpr std::array<std::string_view, 2> kClientChildren{"version", "deviation"};
+constexpr std::array<std::string_view, 1> kBinaryAttrs{"default"};
+constexpr std::array<std::string_view, 3> kVersionAttrs{"command", "regex", "stdin-from-stdout"};
+constexpr std::array<std::string_view, 3> kConfigAttrs{"template", "into", "mode"};
+constexpr std::array<std::string_view, 3> kReadyAttrs{"banner", "within", "port"};
+constexpr std::array<std::string_view, 1> kFeatureAttrs{"names"};
+constexpr std::array<std::string_view, 3> kDeviationAttrs{"scenario", "expect", "source"};
+constexpr std::array<std::string_view, 0> kNone{};
+
+/// Reports every ${name} in `text` that is not a manifest placeholder.
+void check_placeholders(XmlFile& f, pugi::xml_node node, std::string_view attr,
+                        std::string_view text) {
+    for (const auto& problem : variable_problems(text, kPlaceholders, "unknown placeholder")) {
+        if (attr.empty()) {
+            f.error(node, problem);
+        } else {
+            f.error(node, attr, problem);
+        }
+    }
+}
+
+/// A required attribute that is checked for placeholders; "" when missing.
+std::string template_attr(XmlFile& f, pugi::xml_node node, std::string_view attr) {
+    std::string value = f.required(node, attr).value_or("");
+    check_placeholders(f, node, attr, value);
+    return value;
+}
+
+struct Version {
+    std::string command;
+    std::string regex;
+    bool stdin_from_stdout = false;
+};
+
+Version load_version(XmlFile& f, pugi::xml_node node) {
+    Version v;
+    if (!node) {
+        return v;
+    }
+    f.check_attributes(node, kVersionAttrs);
+    f.check_children(node, kNone);
+    v.command = template_attr(f, node, "command");
+    v.regex = node.attribute("regex").value();
+    if (auto problem = regex_error(v.regex)) {
+        f.error(node, "regex", "bad regex /" + v.regex + "/: " + *problem);
+    }
+    if (pugi::xml_attribute a = node.attribute("stdin-from-stdout")) {
+        auto b = parse_bool(a.value());
+        if (!b) {
+            f.error(node, "stdin-from-stdout",
+                    "bad value '" + std::string(a.value()) +
+                        "' for 'stdin-from-stdout' (use true or false)");
+        }
+        v.stdin_from_stdout = b.value_or(false);
+    }
+    return v;
+}
+
+std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root) {
+    std::vector<Deviation> out;
+    for (pugi::xml_node node : root.children("deviation")) {
+        f.check_attributes(node, kDeviationAttrs);
+        f.check_children(node, kNone, true);
+        Deviation d;
+        d.pos = f.pos(node);
+        d.scenario = f.required(node, "scenario").value_or("");
+        if (auto expect = f.required(node, "expect")) {
+            if (*expect == "fail" || *expect == "error") {
+                d.expect = *expect == "fail" ? Verdict::fail : Verdict::error;
+            } else {
+                f.error(node, "expect",
+                        "bad value '" + *expect + "' for 'expect' (use fail or error)");
+            }
+        }
+        d.source = node.attribute("source").value();
+        d.reason = collapse_whitespace(node.text().get());
+        if (d.reason.empty()) {
+            f.error(node, "<deviation> needs a reason as its text");
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+void load_config(XmlFile& f, pugi::xml_node node, ServerManifest& m) {
+    f.check_attributes(node, kConfigAttrs);
+    f.check_children(node, kNone);
+    TemplateFile t;
+    t.pos = f.pos(node);
+    if (auto name = f.required(node, "template")) {
+        t.template_name = *name;
+        if (!fs::is_regular_file(m.dir() / t.template_name)) {
+            f.error(node, "template",
+                    "template file '" + t.template_name + "' not found beside the manifest");
+        }
+    }
+    t.into = template_attr(f, node, "into");
+    if (pugi::xml_attribute mode = node.attribute("mode")) {
+        auto parsed = parse_mode(mode.value());
+        if (!parsed) {
+            f.error(node, "mode",
+                    "bad file mode '" + std::string(mode.value()) + "' (use octal, like 0600)");
+        }
+        t.mode = parsed.value_or(0644);
+    }
+    m.files.push_back(std::move(t));
+}
+
+void load_ready(XmlFile& f, pugi::xml_node node, ServerManifest& m) {
+    if (!node) {
+        return;
+    }
+    f.check_attributes(node, kReadyAttrs);
+    f.check_children(node, kNone);
+    if (pugi::xml_attribute banner = node.attribute("banner")) {
+        m.ready_banner = banner.value();
+        if (!is_valid_code_pattern(m.ready_banner)) {
+            f.error(node, "banner", "bad code pattern '" + m.ready_banner + "' (like 220)");
+        }
+    }
+    if (pugi::xml_attribute within = node.attribute("within")) {
+        auto d = parse_duration(within.value());
+        if (!d) {
+            f.error(node, "within",
+                    "bad timeout '" + std::string(within.value()) +
+                        "' (use a positive duration like 5s, 500ms or 2.5s)");
+        }
+        m.ready_within = d.value_or(m.ready_within);
+    }
+    if (pugi::xml_attribute port = node.attribute("port")) {
+        m.ready_port = port.value();
+        check_placeholders(f, node, "port", m.ready_port);
+    }
+}
+
+void load_features(XmlFile& f, pugi::xml_node root, ServerManifest& m) {
+    for (pugi::xml_node node : root.children("feature")) {
+        f.check_attributes(node, kFeatureAttrs);
+        f.check_children(node, kNone, true);
+        FeatureFragment frag;
+        frag.pos = f.pos(node);
+        for (auto& name : split_words(f.required(node, "names").value_or(""))) {
+            if (!is_known_server_feature(name)) {
+                f.error(
+                    node, "names",
+                    "unknown feature '" + name + "'" + did_you_mean(name, known_server_features()));
+            }
+            frag.features.push_back(std::move(name));
+        }
+        if (node.attribute("names") && frag.features.empty()) {
+            f.error(node, "names", "empty 'names': list the features this fragment realises");
+        }
+        std::sort(frag.features.begin(), frag.features.end());
+        frag.text = trim(node.text().get());
+        m.features.push_back(std::move(frag));
+    }
+}
+
+void load_server_body(XmlFile& f, pugi::xml_node root, ServerManifest& m) {
+    f.check_attributes(root, kServerAttrs);
+    f.check_children(root, kServerChildren);
+    m.name = f.required(root, "name").value_or("");
+    m.title = root.attribute("title").value();
+    m.package = root.attribute("package").value();
+    if (pugi::xml_node binary = f.single(root, "binary", true)) {
+        f.check_attributes(binary, kBinaryAttrs);
+        f.check_children(binary, kNone);
+        m.binary = template_attr(f, binary, "default");
+    }
+    Version v = load_version(f, f.single(root, "version", false));
+    m.version_command = v.command;
+    m.version_regex = v.regex;
+    m.version_stdin_from_stdout = v.stdin_from_stdout;
+    for (pugi::xml_node config : root.children("config")) {
+        load_config(f, config, m);
+    }
+    if (pugi::xml_node argv = f.single(root, "argv", true)) {
+        f.check_attributes(argv, kNone);
+        f.check_children(argv, kNone, true);
+        m.argv = collapse_whitespace(argv.text().get());
+        if (m.argv.empty()) {
+            f.error(argv, "empty <argv>: write the command line that starts the server");
+        }
+        check_placeholders(f, argv, "", m.argv);
+    }
+    load_ready(f, f.single(root, "ready", true), m);
+    load_features(f, root, m);
+    m.deviations = load_deviations(f, root);
+}
+
+void load_client_body(XmlFile& f, pugi::xml_node root, ClientManifest& m) {
+    f.check_attributes(root, kClientAttrs);
+    f.check_children(root, kClientChildren);
+    m.name = f.required(root, "name").value_or("");
+    m.title = root.attribute("title").value();
+    m.package = root.attribute("package").value();
+    if (pugi::xml_attribute builtin = root.attribute("builtin")) {
+        auto b = parse_bool(builtin.value());
+        if (!b) {
+            f.error(root, "builtin",
+                    "bad value '" + std::string(builtin.value()) +
+                        "' for 'builtin' (use true or false)");
+        }
+        m.builtin = b.value_or(false);
+    }
+    Version v = load_version(f, f.single(root, "version", false));
+    m.version_command = v.command;
+    m.version_regex = v.regex;
+    m.version_stdin_from_stdout = v.stdin_from_stdout;
+    m.deviations = load_deviations(f, root);
+}
+
+template <typename Manifest, typename Body>
+std::optional<Manifest> load_kind(XmlFile& f, std::string_view kind, Body body) {
+    pugi::xml_node root = f.root();
+    if (root.name() != kind) {
+        f.error(root, "root element is " + tag(root.name()) + ", expected " + tag(kind));
+        return std::nullopt;
+    }
+    Manifest m;
+    m.file = f.path();
+    body(f, root, m);
+    if (f.failed()) {
+        return std::nullopt;
+    }
+    return m;
+}
+
+template <typename Manifest>
+void add_or_replace(std::vector<Manifest>& list, Manifest m) {
+    auto same = std::find_if(list.begin(), list.end(),
+                             [&](const Manifest& other) { return other.name == m.name; });
+    if (same != list.end()) {
+        *same = std::move(m);
+    } else {
+        list.push_back(std::move(m));
+    }
+}
+
+}  // namespace
+
+std::span<const std::string_view> manifest_placeholders() {
+    return kPlaceholders;
+}
+
+std::optional<ServerManifest> load_server_manifest(const fs::path& file,
+                                                   std::vector<Diagnostic>& diags) {
+    XmlFile f(file, diags);
+    if (!f.ok()) {
+        return std::nullopt;
+    }
+    return load_kind<ServerManifest>(f, "server", load_server_body);
+}
+
+std::optional<ClientManifest> load_client_manifest(const fs::path& file,
+                                                   std::vector<Diagnostic>& diags) {
+    XmlFile f(file, diags);
+    if (!f.ok()) {
+        return std::nullopt;
+    }
+    return load_kind<ClientManifest>(f, "client", load_client_body);
+}
+
+Endpoints load_endpoints(const std::vector<fs::path>& dirs, std::vector<Diagnostic>& diags) {
+    Endpoints out;
+    for (const auto& dir : dirs) {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) {
+            continue;
+        }
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(dir, ec)) {
+            if (entry.is_directory() && fs::is_regular_file(entry.path() / "manifest.xml")) {
+                files.push_back(entry.path() / "manifest.xml");
+            }
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& file : files) {
+            XmlFile f(file, diags);
+            if (!f.ok()) {
+                continue;
+            }
+            if (std::string_view(f.root().name()) == "client") {
+                if (auto m = load_kind<ClientManifest>(f, "client", load_client_body)) {
+                    add_or_replace(out.clients, std::move(*m));
+                }
+            } else if (std::string_view(f.root().name()) == "server") {
+                if (auto m = load_kind<ServerManifest>(f, "server", load_server_body)) {
+                    add_or_replace(out.servers, std::move(*m));
+                }
+            } else {
+                f.error(f.root(), "root element is " + tag(f.root().name()) +
+                                      ", expected <server> or <client>");
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace fc

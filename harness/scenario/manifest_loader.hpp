@@ -1,0 +1,43 @@
+#pragma once
+// Endpoint manifests (servers/<name>/manifest.xml, clients/<name>/manifest.xml) -> the
+// immutable models of manifest.hpp. Every problem is a Diagnostic with file:line:col.
+// The format is described in scenarios/README.md and scenarios/schema/{server,client}.xsd.
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "harness/scenario/manifest.hpp"
+#include "harness/scenario/xml_diag.hpp"
+
+namespace fc {
+
+/// Loads a server manifest (root element <server>). Appends every problem found to
+/// `diags`; returns nullopt if there was any.
+std::optional<ServerManifest> load_server_manifest(const std::filesystem::path& file,
+                                                   std::vector<Diagnostic>& diags);
+
+/// Loads a client manifest (root element <client>). As load_server_manifest.
+std::optional<ClientManifest> load_client_manifest(const std::filesystem::path& file,
+                                                   std::vector<Diagnostic>& diags);
+
+/// Every server and client found under a set of endpoint folders.
+struct Endpoints {
+    std::vector<ServerManifest> servers;
+    std::vector<ClientManifest> clients;
+};
+
+/// Loads `<dir>/<name>/manifest.xml` for each dir and each subfolder (sorted); the root
+/// element (<server> or <client>) decides the kind. Subfolders without manifest.xml are
+/// skipped (servers/reference may hold only source), and so are dirs that do not exist.
+/// A later manifest with the same name and kind replaces the earlier one in place (so an
+/// --endpoints dir given after the built-in ones overrides them). Problems go to `diags`;
+/// manifests with problems are left out.
+Endpoints load_endpoints(const std::vector<std::filesystem::path>& dirs,
+                         std::vector<Diagnostic>& diags);
+
+/// Placeholders a manifest string may use: ${prefix}, ${binary}, ${rundir}, ...
+std::span<const std::string_view> manifest_placeholders();
+
+}  // namespace fc

@@ -1,0 +1,57 @@
+#include "harness/scenario/values.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fc {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Values, Durations) {
+    EXPECT_EQ(parse_duration("5s"), milliseconds(5000));
+    EXPECT_EQ(parse_duration("500ms"), milliseconds(500));
+    EXPECT_EQ(parse_duration("2.5s"), milliseconds(2500));
+    EXPECT_EQ(parse_duration("0.25s"), milliseconds(250));
+    for (const char* bad :
+         {"", "5", "s", "ms", "0s", "-1s", "5 s", "1.s", ".5s", "5m", "1e3ms", "9999999999s"}) {
+        EXPECT_FALSE(parse_duration(bad)) << bad;
+    }
+}
+
+TEST(Values, CodePatterns) {
+    for (const char* good : {"234", "5xx", "53x", "000"}) {
+        EXPECT_TRUE(is_valid_code_pattern(good)) << good;
+    }
+    for (const char* bad : {"", "23", "2345", "x34", "2x4", "xxx", "23X", "abc", " 23"}) {
+        EXPECT_FALSE(is_valid_code_pattern(bad)) << bad;
+    }
+    EXPECT_EQ(split_alternatives("534| 536|"), (std::vector<std::string>{"534", "536", ""}));
+}
+
+TEST(Values, Variables) {
+    const std::string_view allowed[] = {"user", "password"};
+    EXPECT_TRUE(variable_problems("USER ${user} $x $ {y}", allowed).empty());
+    auto problems = variable_problems("${usr} ${nope} ${open", allowed);
+    ASSERT_EQ(problems.size(), 3u);
+    EXPECT_EQ(problems[0], "undefined variable '${usr}' (did you mean '${user}'?)");
+    EXPECT_EQ(problems[1], "undefined variable '${nope}' (known: user, password)");
+    EXPECT_NE(problems[2].find("unterminated"), std::string::npos);
+}
+
+TEST(Values, ModesBoolsWords) {
+    EXPECT_EQ(parse_mode("0600"), 0600u);
+    EXPECT_EQ(parse_mode("755"), 0755u);
+    EXPECT_FALSE(parse_mode("0999"));
+    EXPECT_FALSE(parse_mode("rw"));
+    EXPECT_FALSE(parse_mode("077777"));
+    EXPECT_EQ(parse_bool("true"), true);
+    EXPECT_EQ(parse_bool("0"), false);
+    EXPECT_FALSE(parse_bool("yes"));
+    EXPECT_EQ(split_words("  a\tb\n c "), (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(collapse_whitespace("  a \n  b "), "a b");
+    EXPECT_TRUE(regex_error("(["));
+    EXPECT_FALSE(regex_error("^2[0-9]{2} "));
+}
+
+}  // namespace
+}  // namespace fc

@@ -1,0 +1,189 @@
+#include "reports/results_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "harness/core/error.hpp"
+
+namespace fc {
+namespace {
+
+RunResult sample_run() {
+    RunResult run;
+    run.tool_version = "0.1.0";
+    run.run_id = "20261125-060102";
+    run.started_utc = "2026-11-25T06:01:02Z";
+    run.finished_utc = "2026-11-25T06:01:06Z";
+    run.host = "ci-1";
+    run.duration_s = 4.2;
+    run.interrupted = true;
+    run.endpoints = {{"proftpd", "server", "1.3.8"}, {"reference", "client", "0.1.0"}};
+    CellResult pass;
+    pass.scenario_id = "control/auth-tls-234";
+    pass.area = "control";
+    pass.title = "AUTH TLS answers 234";
+    pass.level = "must";
+    pass.spec_refs = {"RFC 4217 4.1", "RFC 2228"};
+    pass.server = "proftpd";
+    pass.client = "reference";
+    pass.verdict = Verdict::pass;
+    pass.duration_s = 0.21;
+    pass.cell_dir = "proftpd__reference/control/auth-tls-234";
+    pass.transcript_path = pass.cell_dir + "/transcript.txt";
+    pass.transcript_excerpt = "C> AUTH TLS\r\nS> 234 ok \x01 \"quoted\" \\ caf\xC3\xA9\n";
+    pass.properties = {{"tls.version", "TLSv1.3"}, {"tls.cipher", "TLS_AES_128_GCM_SHA256"}};
+    run.cells.push_back(pass);
+    CellResult fail = pass;
+    fail.scenario_id = "control/pbsz-0";
+    fail.verdict = Verdict::xfail;
+    fail.reason = "known";
+    fail.failure = Failure{4, 17, "expect code=200", "code 200", "code 500"};
+    fail.spec_refs.clear();
+    fail.properties.clear();
+    fail.duration_s = 1e-9;
+    run.cells.push_back(fail);
+    return run;
+}
+
+std::string to_json(const RunResult& run) {
+    std::ostringstream out;
+    write_results_json(run, out);
+    return out.str();
+}
+
+RunResult from_json(const std::string& text, const std::string& name = "results.json") {
+    std::istringstream in(text);
+    return read_results_json(in, name);
+}
+
+void expect_equal(const CellResult& a, const CellResult& b) {
+    EXPECT_EQ(a.scenario_id, b.scenario_id);
+    EXPECT_EQ(a.area, b.area);
+    EXPECT_EQ(a.title, b.title);
+    EXPECT_EQ(a.level, b.level);
+    EXPECT_EQ(a.spec_refs, b.spec_refs);
+    EXPECT_EQ(a.server, b.server);
+    EXPECT_EQ(a.client, b.client);
+    EXPECT_EQ(a.verdict, b.verdict);
+    EXPECT_EQ(a.reason, b.reason);
+    ASSERT_EQ(a.failure.has_value(), b.failure.has_value());
+    if (a.failure) {
+        EXPECT_EQ(a.failure->step_index, b.failure->step_index);
+        EXPECT_EQ(a.failure->line, b.failure->line);
+        EXPECT_EQ(a.failure->step, b.failure->step);
+        EXPECT_EQ(a.failure->expected, b.failure->expected);
+        EXPECT_EQ(a.failure->observed, b.failure->observed);
+    }
+    EXPECT_EQ(a.duration_s, b.duration_s);  // exact: the writer uses shortest round-trip text
+    EXPECT_EQ(a.cell_dir, b.cell_dir);
+    EXPECT_EQ(a.transcript_path, b.transcript_path);
+    EXPECT_EQ(a.transcript_excerpt, b.transcript_excerpt);
+    EXPECT_EQ(a.properties, b.properties);
+}
+
+void expect_equal(const RunResult& a, const RunResult& b) {
+    EXPECT_EQ(a.tool_version, b.tool_version);
+    EXPECT_EQ(a.run_id, b.run_id);
+    EXPECT_EQ(a.started_utc, b.started_utc);
+    EXPECT_EQ(a.finished_utc, b.finished_utc);
+    EXPECT_EQ(a.host, b.host);
+    EXPECT_EQ(a.duration_s, b.duration_s);
+    EXPECT_EQ(a.interrupted, b.interrupted);
+    ASSERT_EQ(a.endpoints.size(), b.endpoints.size());
+    for (std::size_t i = 0; i < a.endpoints.size(); ++i) {
+        EXPECT_EQ(a.endpoints[i].name, b.endpoints[i].name);
+        EXPECT_EQ(a.endpoints[i].kind, b.endpoints[i].kind);
+        EXPECT_EQ(a.endpoints[i].version, b.endpoints[i].version);
+    }
+    ASSERT_EQ(a.cells.size(), b.cells.size());
+    for (std::size_t i = 0; i < a.cells.size(); ++i) {
+        SCOPED_TRACE("cell " + std::to_string(i));
+        expect_equal(a.cells[i], b.cells[i]);
+    }
+}
+
+TEST(ResultsJson, RoundTripKeepsEverything) {
+    const RunResult run = sample_run();
+    const std::string text = to_json(run);
+    expect_equal(from_json(text), run);
+    EXPECT_EQ(to_json(from_json(text)), text);
+    EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(ResultsJson, EveryVerdictRoundTrips) {
+    for (Verdict v : {Verdict::pass, Verdict::fail, Verdict::error, Verdict::unsupported,
+                      Verdict::xfail, Verdict::xpass}) {
+        RunResult run = sample_run();
+        run.cells[0].verdict = v;
+        EXPECT_EQ(from_json(to_json(run)).cells[0].verdict, v);
+    }
+}
+
+TEST(ResultsJson, EmptyRunRoundTrips) {
+    expect_equal(from_json(to_json(RunResult{})), RunResult{});
+}
+
+TEST(ResultsJson, InvalidUtf8IsWrittenAsReplacementCharacter) {
+    RunResult run = sample_run();
+    run.cells[0].transcript_excerpt =
+        "a\xff"
+        "b";
+    EXPECT_EQ(from_json(to_json(run)).cells[0].transcript_excerpt,
+              "a\xEF\xBF\xBD"
+              "b");
+}
+
+TEST(ResultsJson, NonFiniteDurationReadsBackAsZero) {
+    RunResult run = sample_run();
+    run.duration_s = std::numeric_limits<double>::quiet_NaN();
+    run.cells[0].duration_s = std::numeric_limits<double>::infinity();
+    const RunResult back = from_json(to_json(run));
+    EXPECT_EQ(back.duration_s, 0.0);
+    EXPECT_EQ(back.cells[0].duration_s, 0.0);
+}
+
+std::string usage_error(const std::string& text, const std::string& name) {
+    try {
+        from_json(text, name);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no UsageError for: " << text;
+    return "";
+}
+
+TEST(ResultsJson, MalformedJsonNamesFileAndPosition) {
+    // The second comma is on line 2, column 36.
+    const std::string text = "{\n  \"format\": \"ftps-conform-results\",,\n}";
+    EXPECT_EQ(usage_error(text, "run/results.json"),
+              "run/results.json:2:36: expected a string key, found ','");
+    EXPECT_EQ(usage_error("", "r.json").rfind("r.json:1:1: ", 0), 0u);
+    EXPECT_EQ(usage_error("[1, 2", "r.json").rfind("r.json:1:6: ", 0), 0u)
+        << usage_error("[1, 2", "r.json");
+}
+
+TEST(ResultsJson, WrongContentNamesMemberAndPosition) {
+    std::string text = to_json(sample_run());
+    const std::string from = "\"verdict\": \"pass\"";
+    text.replace(text.find(from), from.size(), "\"verdict\": \"passed\"");
+    const std::string message = usage_error(text, "results.json");
+    EXPECT_NE(message.find("cells[0].verdict: unknown verdict \"passed\""), std::string::npos)
+        << message;
+    EXPECT_EQ(message.rfind("results.json:", 0), 0u) << message;
+
+    EXPECT_NE(usage_error("{\"format\": \"other\"}", "x.json").find("not an ftps-conform"),
+              std::string::npos);
+    EXPECT_NE(usage_error("{\"format\": \"ftps-conform-results\", \"format_version\": 2}", "x.json")
+                  .find("format_version 2 is not supported"),
+              std::string::npos);
+    std::string missing = to_json(sample_run());
+    missing.replace(missing.find("\"host\""), 6, "\"hast\"");
+    EXPECT_NE(usage_error(missing, "x.json").find("host: missing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fc
