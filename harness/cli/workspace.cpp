@@ -48,6 +48,11 @@ Workspace load_workspace(const std::vector<fs::path>& scenario_paths,
             throw UsageError("no such file or folder: " + p.string());
         }
     }
+    for (const auto& d : extra_endpoint_dirs) {
+        if (!fs::is_directory(d)) {
+            throw UsageError("--endpoints " + d + " is not a folder");
+        }
+    }
     std::vector<Diagnostic> diags;
     Workspace ws;
     ws.scenarios = load_scenarios(scenario_paths, diags);

@@ -92,6 +92,11 @@ struct BadCase {
     const char* fragment;
 };
 
+// Names the case in test output and ctest names instead of dumping its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) {
+    *os << c.file;
+}
+
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
 
 // Each file has exactly one problem, reported at an exact place.
