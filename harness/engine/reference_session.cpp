@@ -4,8 +4,8 @@
 #include <regex>
 
 #include "harness/core/error.hpp"
+#include "harness/engine/session.hpp"
 #include "harness/engine/variables.hpp"
-#include "harness/ftp/control_channel.hpp"
 
 namespace fc {
 
@@ -39,267 +39,254 @@ std::string check_reply(const ReplyExpectation& expect, int code, const std::str
     return "";
 }
 
-namespace {
+namespace detail {
 
-// One session in progress: the channel, what was last sent, and the verdict so far.
-class Session {
-public:
-    Session(const Scenario& scenario, const Target& target, const SessionOptions& options,
-            Transcript& transcript)
-        : scenario_(scenario),
-          target_(target),
-          options_(options),
-          transcript_(transcript),
-          channel_(transcript, options.cancel),
-          vars_{{"user", target.user},
-                {"password", target.password},
-                {"host", target.host},
-                {"port", std::to_string(target.port)}} {}
+Session::Session(const Scenario& scenario, const Target& target, const SessionOptions& options,
+                 Transcript& transcript)
+    : scenario_(scenario),
+      target_(target),
+      options_(options),
+      transcript_(transcript),
+      channel_(transcript, options.cancel),
+      vars_{{"user", target.user},
+            {"password", target.password},
+            {"host", target.host},
+            {"port", std::to_string(target.port)}} {}
 
-    SessionOutcome run() {
-        for (std::size_t i = 0; i < scenario_.steps.size() && !done(); ++i) {
-            const Step& step = scenario_.steps[i];
-            index_ = static_cast<int>(i) + 1;
-            step_ = &step;
-            if (!step_applies(step, target_.features)) {
-                transcript_.note("", "step " + std::to_string(index_) + " (" +
-                                         std::string(step.kind()) + ") skipped for this server");
-                continue;
-            }
-            if (options_.cancel.cancelled()) {
-                error("interrupted");
-                break;
-            }
-            std::visit([this](const auto& body) { this->execute(body); }, step.body);
+SessionOutcome Session::run() {
+    for (std::size_t i = 0; i < scenario_.steps.size() && !done(); ++i) {
+        const Step& step = scenario_.steps[i];
+        index_ = static_cast<int>(i) + 1;
+        step_ = &step;
+        if (!step_applies(step, target_.features)) {
+            transcript_.note("", "step " + std::to_string(index_) + " (" +
+                                     std::string(step.kind()) + ") skipped for this server");
+            continue;
         }
-        goodbye();
-        return std::move(outcome_);
-    }
-
-private:
-    bool done() const { return outcome_.verdict != Verdict::pass; }
-
-    Deadline deadline() const {
-        return Deadline::after(step_->timeout.value_or(options_.step_timeout));
-    }
-    std::string seconds() const {
-        auto ms = step_->timeout.value_or(options_.step_timeout).count();
-        return std::to_string(ms / 1000) +
-               (ms % 1000 ? "." + std::to_string(ms % 1000 / 100) : "") + " s";
-    }
-
-    std::string describe_step(const std::string& detail) const {
-        std::string text = std::string(step_->kind());
-        if (!detail.empty()) {
-            text += " " + detail;
+        if (options_.cancel.cancelled()) {
+            error("interrupted");
+            break;
         }
-        if (!last_sent_.empty()) {
-            text += " (after \"" + last_sent_ + "\")";
-        }
-        return text;
+        std::visit([this](const auto& body) { this->execute(body); }, step.body);
     }
+    goodbye();
+    return std::move(outcome_);
+}
 
-    void fail(const std::string& detail, std::string expected, std::string observed) {
-        Failure f;
-        f.step_index = index_;
-        f.line = step_->pos.line;
-        f.step = describe_step(detail);
-        f.expected = std::move(expected);
-        f.observed = std::move(observed);
-        outcome_.verdict = Verdict::fail;
-        outcome_.reason = "step " + std::to_string(index_) + " (line " + std::to_string(f.line) +
-                          "): expected " + f.expected + ", got " + f.observed;
-        transcript_.note("", "FAIL " + outcome_.reason);
-        outcome_.failure = std::move(f);
+Deadline Session::deadline() const {
+    return Deadline::after(step_->timeout.value_or(options_.step_timeout));
+}
+
+std::string Session::seconds() const {
+    auto ms = step_->timeout.value_or(options_.step_timeout).count();
+    return std::to_string(ms / 1000) + (ms % 1000 ? "." + std::to_string(ms % 1000 / 100) : "") +
+           " s";
+}
+
+std::string Session::describe_step(const std::string& detail) const {
+    std::string text = std::string(step_->kind());
+    if (!detail.empty()) {
+        text += " " + detail;
     }
-
-    void error(std::string why) {
-        outcome_.verdict = Verdict::error;
-        outcome_.reason = "step " + std::to_string(index_) + " (" + std::string(step_->kind()) +
-                          ", line " + std::to_string(step_->pos.line) + "): " + why;
-        transcript_.note("", "ERROR " + outcome_.reason);
+    if (!last_sent_.empty()) {
+        text += " (after \"" + last_sent_ + "\")";
     }
+    return text;
+}
 
-    std::string text(const std::string& raw) const {
-        return substitute(raw, vars_, scenario_.file.string());
+void Session::fail(const std::string& detail, std::string expected, std::string observed) {
+    Failure f;
+    f.step_index = index_;
+    f.line = step_->pos.line;
+    f.step = describe_step(detail);
+    f.expected = std::move(expected);
+    f.observed = std::move(observed);
+    outcome_.verdict = Verdict::fail;
+    outcome_.reason = "step " + std::to_string(index_) + " (line " + std::to_string(f.line) +
+                      "): expected " + f.expected + ", got " + f.observed;
+    transcript_.note("", "FAIL " + outcome_.reason);
+    outcome_.failure = std::move(f);
+}
+
+void Session::error(std::string why) {
+    outcome_.verdict = Verdict::error;
+    outcome_.reason = "step " + std::to_string(index_) + " (" + std::string(step_->kind()) +
+                      ", line " + std::to_string(step_->pos.line) + "): " + why;
+    transcript_.note("", "ERROR " + outcome_.reason);
+}
+
+std::string Session::text(const std::string& raw) const {
+    return substitute(raw, vars_, scenario_.file.string());
+}
+
+bool Session::require_connection() {
+    if (!channel_.connected()) {
+        error("no control connection: the scenario must <connect/> first");
+        return false;
     }
+    return true;
+}
 
-    bool require_connection() {
-        if (!channel_.connected()) {
-            error("no control connection: the scenario must <connect/> first");
-            return false;
-        }
+void Session::execute(const ConnectStep& step) {
+    std::string why = channel_.connect(target_.host, target_.port, deadline());
+    if (!why.empty()) {
+        error("cannot connect to the server: " + why);
+        return;
+    }
+    if (step.implicit) {
+        handshake(TlsHandshakeStep{});
+    }
+}
+
+void Session::execute(const SendStep& step) {
+    if (!require_connection()) {
+        return;
+    }
+    std::string line = text(step.line);
+    last_sent_ = line.rfind("PASS ", 0) == 0 ? "PASS ******" : line;
+    judge_io(channel_.send_line(line, deadline()), "sent");
+}
+
+void Session::execute(const SendRawStep& step) {
+    if (!require_connection()) {
+        return;
+    }
+    std::string bytes = text(step.bytes);
+    last_sent_ = printable(bytes, 80);
+    judge_io(channel_.send_raw(bytes, deadline()), "sent");
+}
+
+void Session::judge_io(const IoResult& r, const std::string& what) {
+    if (r.ok()) {
+        return;
+    }
+    if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
+        fail("", "the command to be " + what, "connection lost: " + r.error);
+    } else {
+        error(std::string(to_string(r.status)) + " while the command was " + what + " (" +
+              seconds() + ")");
+    }
+}
+
+std::optional<Reply> Session::reply_for(const std::string& expected, Deadline deadline) {
+    ReplyResult r = channel_.read_reply(deadline);
+    if (r.reply) {
+        return r.reply;
+    }
+    if (r.malformed) {
+        fail("", expected, "a malformed reply: " + r.error);
+    } else if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
+        fail("", expected, r.error);
+    } else if (r.status == IoStatus::timeout) {
+        error("no reply within " + seconds() + (expected.empty() ? "" : "; expected " + expected));
+    } else {
+        error(r.error);
+    }
+    return std::nullopt;
+}
+
+bool Session::judge_reply(const ReplyExpectation& want, const Reply& reply) {
+    std::string problem = check_reply(want, reply.code, reply.text(), reply.lines);
+    if (problem.empty()) {
         return true;
     }
+    fail(want.describe(), want.describe(), printable(reply.text(), 600));
+    return false;
+}
 
-    void execute(const ConnectStep& step) {
-        std::string why = channel_.connect(target_.host, target_.port, deadline());
-        if (!why.empty()) {
-            error("cannot connect to the server: " + why);
-            return;
-        }
-        if (step.implicit) {
-            handshake(true);
-        }
+void Session::execute(const ExpectStep& step) {
+    if (!require_connection()) {
+        return;
     }
-
-    void execute(const SendStep& step) {
-        if (!require_connection()) {
-            return;
-        }
-        std::string line = text(step.line);
-        last_sent_ = line.rfind("PASS ", 0) == 0 ? "PASS ******" : line;
-        IoResult r = channel_.send_line(line, deadline());
-        judge_io(r, "sent");
+    if (auto reply = reply_for(step.reply.describe())) {
+        judge_reply(step.reply, *reply);
     }
+}
 
-    void judge_io(const IoResult& r, const std::string& what) {
-        if (r.ok()) {
+void Session::execute(const ExpectCloseStep& step) {
+    if (!require_connection()) {
+        return;
+    }
+    Deadline until = deadline();
+    for (;;) {
+        ReplyResult r = channel_.read_reply(until);
+        if (r.reply) {
+            if (step.allow &&
+                check_reply(*step.allow, r.reply->code, r.reply->text(), r.reply->lines).empty()) {
+                continue;
+            }
+            fail("",
+                 "the server to close the connection" +
+                     (step.allow ? " (after " + step.allow->describe() + ")" : std::string()),
+                 "a reply: " + printable(r.reply->text(), 600));
             return;
         }
         if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
-            fail("", "the command to be " + what, "connection lost: " + r.error);
-        } else {
-            error(std::string(to_string(r.status)) + " while the command was " + what + " (" +
-                  seconds() + ")");
+            transcript_.note("ctrl", "closed by the server, as expected");
+            channel_.close(Deadline::after(Millis(100)));
+            return;
         }
-    }
-
-    // Reads one reply; on trouble records fail/error and returns nullopt.
-    std::optional<Reply> reply_for(const std::string& expected) {
-        ReplyResult r = channel_.read_reply(deadline());
-        if (r.reply) {
-            return r.reply;
-        }
-        if (r.malformed) {
-            fail("", expected, "a malformed reply: " + r.error);
-        } else if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
-            fail("", expected, r.error);
-        } else if (r.status == IoStatus::timeout) {
-            error("no reply within " + seconds() +
-                  (expected.empty() ? "" : "; expected " + expected));
+        if (r.status == IoStatus::timeout) {
+            fail("", "the server to close the connection within " + seconds(),
+                 "it kept the connection open");
         } else {
             error(r.error);
         }
-        return std::nullopt;
+        return;
     }
+}
 
-    void execute(const ExpectStep& step) {
-        if (!require_connection()) {
-            return;
-        }
-        const ReplyExpectation& want = step.reply;
-        auto reply = reply_for(want.describe());
-        if (!reply) {
-            return;
-        }
-        std::string problem = check_reply(want, reply->code, reply->text(), reply->lines);
-        if (!problem.empty()) {
-            fail(want.describe(), want.describe(), printable(reply->text(), 600));
-        }
+void Session::execute(const LoginStep& step) {
+    if (!require_connection()) {
+        return;
     }
-
-    void execute(const TlsHandshakeStep& step) {
-        if (require_connection()) {
-            handshake(step.expect_success);
-        }
+    std::string user = text(step.user);
+    last_sent_ = "USER " + user;
+    judge_io(channel_.send_line(last_sent_, deadline()), "sent");
+    if (done()) {
+        return;
     }
-
-    void handshake(bool expect_success) {
-        TlsClientOptions tls;
-        tls.keylog_file = options_.keylog_file;
-        if (!target_.ca_file.empty()) {
-            tls.verify_peer = true;
-            tls.ca_file = target_.ca_file;
-            tls.verify_name = target_.verify_name;
-        }
-        TlsHandshakeResult r = channel_.start_tls(tls, deadline());
-        bool ok = channel_.is_protected();
-        if (ok) {
-            const TlsFacts* facts = channel_.tls_facts();
-            outcome_.properties["tls.version"] = facts->version;
-            outcome_.properties["tls.cipher"] = facts->cipher;
-            if (!expect_success) {
-                fail("expect=failure", "the TLS handshake to fail",
-                     "it succeeded with " + facts->version);
-            }
-            return;
-        }
-        if (r.status == IoStatus::timeout || r.status == IoStatus::cancelled) {
-            if (!expect_success) {
-                return;  // the server did not complete a handshake: what was asked
-            }
-            error("TLS handshake did not finish within " + seconds() + ": " + r.error);
-            return;
-        }
-        if (expect_success) {
-            fail("", "a completed TLS handshake", "handshake failed: " + r.error);
-        }
+    auto reply = reply_for("230 or 331 to USER");
+    if (!reply) {
+        return;
     }
-
-    void execute(const LoginStep& step) {
-        if (!require_connection()) {
-            return;
-        }
-        std::string user = text(step.user);
-        last_sent_ = "USER " + user;
-        judge_io(channel_.send_line(last_sent_, deadline()), "sent");
-        if (done()) {
-            return;
-        }
-        auto reply = reply_for("230 or 331 to USER");
-        if (!reply) {
-            return;
-        }
-        if (reply->code == 230) {
-            return;
-        }
-        if (reply->code / 100 != 3) {
-            fail("", "230 or 3xx to USER", printable(reply->text(), 600));
-            return;
-        }
-        last_sent_ = "PASS ******";
-        judge_io(channel_.send_line("PASS " + text(step.password), deadline()), "sent");
-        if (done()) {
-            return;
-        }
-        reply = reply_for("230 to PASS");
-        if (reply && reply->code != 230 && reply->code != 202) {
-            fail("", "230 to PASS", printable(reply->text(), 600));
-        }
+    if (reply->code == 230) {
+        return;
     }
-
-    // A polite, unjudged end: QUIT and close, each bounded.
-    void goodbye() {
-        if (!channel_.connected()) {
-            return;
-        }
-        transcript_.note("", "end of scenario: QUIT (not judged)");
-        Deadline bye = Deadline::after(Millis(1000));
-        if (channel_.send_line("QUIT", bye).ok()) {
-            channel_.read_reply(bye);
-        }
-        channel_.close(Deadline::after(Millis(500)));
+    if (reply->code / 100 != 3) {
+        fail("", "230 or 3xx to USER", printable(reply->text(), 600));
+        return;
     }
+    last_sent_ = "PASS ******";
+    judge_io(channel_.send_line("PASS " + text(step.password), deadline()), "sent");
+    if (done()) {
+        return;
+    }
+    reply = reply_for("230 to PASS");
+    if (reply && reply->code != 230 && reply->code != 202) {
+        fail("", "230 to PASS", printable(reply->text(), 600));
+    }
+}
 
-    const Scenario& scenario_;
-    const Target& target_;
-    const SessionOptions& options_;
-    Transcript& transcript_;
-    ControlChannel channel_;
-    Variables vars_;
-    SessionOutcome outcome_;
-    const Step* step_ = nullptr;
-    int index_ = 0;
-    std::string last_sent_;
-};
+// A polite, unjudged end: QUIT and close, each bounded.
+void Session::goodbye() {
+    if (!channel_.connected()) {
+        return;
+    }
+    transcript_.note("", "end of scenario: QUIT (not judged)");
+    Deadline bye = Deadline::after(Millis(1000));
+    if (channel_.send_line("QUIT", bye).ok()) {
+        channel_.read_reply(bye);
+    }
+    channel_.close(Deadline::after(Millis(500)));
+}
 
-}  // namespace
+}  // namespace detail
 
 SessionOutcome run_reference_session(const Scenario& scenario, const Target& target,
                                      const SessionOptions& options, Transcript& transcript) {
     try {
-        return Session(scenario, target, options, transcript).run();
+        return detail::Session(scenario, target, options, transcript).run();
     } catch (const HarnessError& e) {
         SessionOutcome out;
         out.verdict = Verdict::error;

@@ -12,6 +12,7 @@
 #include "harness/core/result.hpp"
 #include "harness/ftp/transcript.hpp"
 #include "harness/scenario/scenario.hpp"
+#include "harness/tls/pki.hpp"
 
 namespace fc {
 
@@ -24,6 +25,7 @@ struct Target {
     std::vector<std::string> features;  ///< features the server realises in this cell
     std::filesystem::path ca_file;      ///< verify the server certificate when set
     std::string verify_name;            ///< name or IP the certificate must match
+    PkiFiles pki;                       ///< the run's PKI (client certificates)
 };
 
 struct SessionOptions {

@@ -236,6 +236,7 @@ Target ServerInstance::target() const {
     t.password = request_.credentials->password;
     t.features = request_.features;
     t.ca_file = request_.pki->ca_cert;
+    t.pki = *request_.pki;
     t.verify_name = "127.0.0.1";
     return t;
 }

@@ -119,6 +119,22 @@ SslSessionPtr ControlChannel::tls_session() const {
     return tls_ ? tls_->session() : nullptr;
 }
 
+IoResult ControlChannel::end_tls(Deadline deadline, TlsFacts* ended) {
+    if (!tls_) {
+        return {IoStatus::failed, 0, "the control connection is not protected"};
+    }
+    IoResult r = tls_->shutdown(deadline, cancel_, true);
+    *ended = tls_->facts();
+    transcript_.note(
+        channel(),
+        std::string("TLS shutdown: close_notify sent") +
+            (ended->close_notify_received ? ", the server's received" : ", none from the server") +
+            (r.ok() ? "" : " (" + std::string(to_string(r.status)) + ": " + r.error + ")") +
+            "; the connection continues in clear");
+    tls_.reset();
+    return r;
+}
+
 void ControlChannel::close(Deadline deadline) {
     if (tls_) {
         tls_->shutdown(deadline, cancel_, false);

@@ -50,6 +50,10 @@ public:
     SslSessionPtr tls_session() const;
     /// Bytes received after the last complete reply.
     std::size_t unread_bytes() const { return parser_.buffered(); }
+    /// Ends TLS but keeps the connection (after CCC, RFC 4217 5): sends close_notify and
+    /// waits for the server's; afterwards the channel is in clear. `*ended` receives the
+    /// facts of the session that ended. Fails if the channel is not protected.
+    IoResult end_tls(Deadline deadline, TlsFacts* ended);
     /// Sends close_notify when protected (bounded), then closes the socket.
     void close(Deadline deadline);
 

@@ -204,8 +204,8 @@ ReceiveResult DataConnection::receive_all(Deadline deadline, std::uint64_t max_b
     return out;
 }
 
-void DataConnection::finish(Deadline deadline) {
-    if (tls_) {
+void DataConnection::finish(Deadline deadline, bool close_notify) {
+    if (tls_ && close_notify) {
         tls_->shutdown(deadline, cancel_, false);
         tls_.reset();
     }

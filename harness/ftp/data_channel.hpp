@@ -71,8 +71,9 @@ public:
     IoResult send(std::string_view data, Deadline deadline);
     /// Reads until the peer closes, at most `max_bytes` (more is a failed result).
     ReceiveResult receive_all(Deadline deadline, std::uint64_t max_bytes = 1ULL << 32);
-    /// Ends an upload: close_notify when protected (bounded), then closes the socket.
-    void finish(Deadline deadline);
+    /// Ends an upload: close_notify when protected and `close_notify` (bounded), then
+    /// closes the socket. Without close_notify the peer sees a truncation (RFC 4217 12.6).
+    void finish(Deadline deadline, bool close_notify = true);
 
 private:
     UniqueFd fd_;

@@ -1,0 +1,93 @@
+#include "harness/engine/data_worker.hpp"
+
+#include <chrono>
+
+namespace fc {
+
+DataWorker::DataWorker(DataJob job) : job_(std::move(job)) {
+    thread_ = std::thread([this] { run(); });
+}
+
+DataWorker::~DataWorker() {
+    if (!joined_) {
+        stop();
+        join();
+    }
+}
+
+DataOutcome DataWorker::join() {
+    if (!joined_) {
+        // The worker watches only stop_; pass the run's cancellation on while waiting.
+        while (!done_.load()) {
+            if (job_.cancel.cancelled()) {
+                stop();
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        thread_.join();
+        joined_ = true;
+    }
+    return std::move(outcome_);
+}
+
+void DataWorker::run() {
+    CancelToken token(&stop_);
+    DataOutcome& out = outcome_;
+    std::unique_ptr<DataConnection> conn = std::move(job_.connection);
+    if (!conn && job_.listener) {
+        std::string error;
+        conn = job_.listener->accept(job_.deadline, token, &error);
+        if (!conn) {
+            out.connect_error = "no data connection from the server: " + error;
+        } else {
+            out.notes.push_back("data connection from " + conn->peer());
+        }
+    }
+    out.connected = conn != nullptr;
+    if (conn && job_.protect) {
+        TlsHandshakeResult r = conn->protect(job_.tls, job_.deadline);
+        out.handshake_status = r.status;
+        out.handshake_error = r.error;
+        out.handshake_ok = conn->is_protected();
+        if (out.handshake_ok) {
+            const TlsFacts& f = *conn->tls_facts();
+            out.notes.push_back("data TLS handshake done: " + f.version + " " + f.cipher +
+                                (f.resumed ? " (resumed)" : " (not resumed)"));
+        } else {
+            out.notes.push_back("data TLS handshake failed: " + r.error);
+        }
+    }
+    bool ready = conn && (!job_.protect || out.handshake_ok);
+    if (ready && job_.upload) {
+        IoResult r = conn->send(job_.payload, job_.deadline);
+        out.sent = r.ok() ? job_.payload.size() : r.bytes;
+        out.transferred = r.ok();
+        out.transfer_error = r.ok() ? "" : std::string(to_string(r.status)) + ": " + r.error;
+        if (conn->tls_facts()) {
+            out.facts = *conn->tls_facts();
+        }
+        conn->finish(Deadline::after(std::min(job_.deadline.remaining(), Millis(2000))),
+                     job_.close_notify);
+        out.notes.push_back("data: sent " + std::to_string(out.sent) + " bytes, " +
+                            (job_.close_notify && job_.protect ? "close_notify, " : "") + "closed" +
+                            (out.transferred ? "" : " (" + out.transfer_error + ")"));
+    } else if (ready) {
+        out.received = conn->receive_all(job_.deadline);
+        out.transferred = out.received.status == IoStatus::ok;
+        out.transfer_error = out.received.error;
+        out.notes.push_back(
+            "data: received " + std::to_string(out.received.bytes) + " bytes, sha256 " +
+            out.received.sha256.substr(0, 16) + "..." +
+            (job_.protect ? (out.received.close_notify ? ", close_notify" : ", no close_notify")
+                          : "") +
+            (out.transferred ? "" : " (" + out.transfer_error + ")"));
+    }
+    if (conn && conn->tls_facts()) {
+        out.facts = *conn->tls_facts();  // downloads: includes close_notify received
+    }
+    out.stopped = stop_.load();
+    conn.reset();
+    done_.store(true);
+}
+
+}  // namespace fc

@@ -1,0 +1,78 @@
+#pragma once
+// Internal to the engine: one reference-client session in progress. The control steps
+// live in reference_session.cpp, the data steps in session_data.cpp.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "harness/engine/reference_session.hpp"
+#include "harness/engine/variables.hpp"
+#include "harness/ftp/control_channel.hpp"
+#include "harness/ftp/data_channel.hpp"
+
+namespace fc::detail {
+
+class Session {
+public:
+    Session(const Scenario& scenario, const Target& target, const SessionOptions& options,
+            Transcript& transcript);
+    SessionOutcome run();
+
+    void execute(const ConnectStep& step);
+    void execute(const SendStep& step);
+    void execute(const ExpectStep& step);
+    void execute(const TlsHandshakeStep& step);
+    void execute(const LoginStep& step);
+    void execute(const TlsShutdownStep& step);
+    void execute(const SendRawStep& step);
+    void execute(const ExpectCloseStep& step);
+    void execute(const DataOpenStep& step);
+    void execute(const TransferStep& step);
+    void execute(const TlsAssertStep& step);
+
+private:
+    bool done() const { return outcome_.verdict != Verdict::pass; }
+    Deadline deadline() const;
+    std::string seconds() const;
+    std::string describe_step(const std::string& detail) const;
+    void fail(const std::string& detail, std::string expected, std::string observed);
+    void error(std::string why);
+    std::string text(const std::string& raw) const;
+    bool require_connection();
+    void judge_io(const IoResult& r, const std::string& what);
+    std::optional<Reply> reply_for(const std::string& expected, Deadline deadline);
+    std::optional<Reply> reply_for(const std::string& expected) {
+        return reply_for(expected, deadline());
+    }
+    /// Checks `reply` against `want`; records a failure and returns false if it differs.
+    bool judge_reply(const ReplyExpectation& want, const Reply& reply);
+    TlsClientOptions client_tls(const TlsHandshakeStep* step) const;
+    void handshake(const TlsHandshakeStep& step);
+    void rejected_after_handshake();
+    SslSessionPtr other_session();
+    SslSessionPtr other_session(Transcript& scratch);
+    void goodbye();
+
+    const Scenario& scenario_;
+    const Target& target_;
+    const SessionOptions& options_;
+    Transcript& transcript_;
+    ControlChannel channel_;
+    Variables vars_;
+    SessionOutcome outcome_;
+    const Step* step_ = nullptr;
+    int index_ = 0;
+    std::string last_sent_;
+
+    // Data connection prepared by <data-open> for the next <transfer>.
+    std::unique_ptr<DataConnection> data_connection_;
+    std::unique_ptr<DataListener> data_listener_;
+    std::optional<TlsFacts> last_data_facts_;
+    bool last_data_close_notify_ = false;
+    std::optional<TlsFacts> ended_control_facts_;  ///< after <tls-shutdown>
+    /// What this session uploaded, by file name: size and SHA-256.
+    std::map<std::string, std::pair<std::uint64_t, std::string>> uploads_;
+};
+
+}  // namespace fc::detail

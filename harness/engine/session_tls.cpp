@@ -1,0 +1,240 @@
+// The TLS steps of a reference-client session: handshakes with chosen versions,
+// certificates and SNI; TLS shutdown after CCC; assertions on recorded TLS facts.
+#include <openssl/ssl.h>
+
+#include <regex>
+
+#include "harness/engine/session.hpp"
+
+namespace fc::detail {
+
+namespace {
+
+int protocol_version(const std::string& v) {
+    if (v == "1.0") {
+        return TLS1_VERSION;
+    }
+    if (v == "1.1") {
+        return TLS1_1_VERSION;
+    }
+    if (v == "1.3") {
+        return TLS1_3_VERSION;
+    }
+    return TLS1_2_VERSION;
+}
+
+const PkiFiles::ClientCert* client_cert(const PkiFiles& pki, const std::string& kind) {
+    if (kind == "valid") {
+        return &pki.client_valid;
+    }
+    if (kind == "untrusted") {
+        return &pki.client_untrusted;
+    }
+    if (kind == "expired") {
+        return &pki.client_expired;
+    }
+    if (kind == "not-yet-valid") {
+        return &pki.client_not_yet_valid;
+    }
+    if (kind == "wrong-eku") {
+        return &pki.client_wrong_eku;
+    }
+    if (kind == "self-signed") {
+        return &pki.client_self_signed;
+    }
+    return nullptr;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t nl = text.find('\n', start);
+        if (nl == std::string::npos) {
+            nl = text.size();
+        }
+        out.push_back(text.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+TlsClientOptions Session::client_tls(const TlsHandshakeStep* step) const {
+    TlsClientOptions tls;
+    tls.keylog_file = options_.keylog_file;
+    tls.verify_peer = !target_.ca_file.empty() && (step == nullptr || step->verify);
+    if (tls.verify_peer) {
+        tls.ca_file = target_.ca_file;
+        tls.verify_name = target_.verify_name;
+    }
+    if (step == nullptr) {
+        return tls;
+    }
+    if (!step->min_version.empty()) {
+        tls.min_version = protocol_version(step->min_version);
+    }
+    if (!step->max_version.empty()) {
+        tls.max_version = protocol_version(step->max_version);
+    }
+    if (const PkiFiles::ClientCert* cert = client_cert(target_.pki, step->client_cert)) {
+        tls.cert_file = cert->cert;
+        tls.key_file = cert->key;
+    }
+    tls.sni = text(step->sni);
+    tls.cipher_list = step->ciphers;
+    return tls;
+}
+
+void Session::execute(const TlsHandshakeStep& step) {
+    if (require_connection()) {
+        handshake(step);
+    }
+}
+
+void Session::handshake(const TlsHandshakeStep& step) {
+    TlsHandshakeResult r = channel_.start_tls(client_tls(&step), deadline());
+    if (channel_.is_protected()) {
+        const TlsFacts* facts = channel_.tls_facts();
+        outcome_.properties["tls.version"] = facts->version;
+        outcome_.properties["tls.cipher"] = facts->cipher;
+        if (!step.expect_success) {
+            rejected_after_handshake();
+        }
+        return;
+    }
+    if (r.status == IoStatus::cancelled) {
+        error("interrupted");
+        return;
+    }
+    if (r.status == IoStatus::timeout) {
+        if (!step.expect_success) {
+            return;  // the server did not complete a handshake: what was asked
+        }
+        error("TLS handshake did not finish within " + seconds() + ": " + r.error);
+        return;
+    }
+    if (step.expect_success) {
+        fail("", "a completed TLS handshake", "handshake failed: " + r.error);
+    }
+}
+
+// TLS 1.3 servers refuse a client certificate (or its absence) after the client's
+// Finished: the client's handshake "succeeds" and the alert arrives with the next read.
+void Session::rejected_after_handshake() {
+    Deadline soon = Deadline::after(std::min(Millis(1500), deadline().remaining()));
+    ReplyResult r = channel_.read_reply(soon);
+    if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
+        transcript_.note("ctrl", "the server aborted the connection after the handshake");
+        channel_.close(Deadline::after(Millis(100)));
+        return;
+    }
+    if (r.reply) {
+        fail("expect=failure", "the TLS handshake to be refused",
+             "it succeeded and the server replied " + printable(r.reply->text(), 300));
+    } else {
+        fail("expect=failure", "the TLS handshake to be refused",
+             "it succeeded with " + channel_.tls_facts()->version +
+                 " and the server kept the connection open");
+    }
+}
+
+void Session::execute(const TlsShutdownStep& step) {
+    if (!require_connection()) {
+        return;
+    }
+    TlsFacts ended;
+    IoResult r = channel_.end_tls(deadline(), &ended);
+    ended_control_facts_ = ended;
+    if (r.status == IoStatus::cancelled) {
+        error("interrupted");
+    } else if (r.status == IoStatus::timeout && !step.expect_peer_close_notify) {
+        return;
+    } else if (step.expect_peer_close_notify && !ended.close_notify_received) {
+        if (r.status == IoStatus::timeout) {
+            fail("", "the server's close_notify", "none within " + seconds());
+        } else {
+            fail("", "the server's close_notify",
+                 r.error.empty() ? "the connection ended without it" : r.error);
+        }
+    }
+}
+
+SslSessionPtr Session::other_session() {
+    Transcript scratch;
+    SslSessionPtr session = other_session(scratch);
+    for (const auto& line : split_lines(scratch.render())) {
+        transcript_.note("other", line);
+    }
+    return session;
+}
+
+SslSessionPtr Session::other_session(Transcript& scratch) {
+    // A second control connection to the same server; its session is offered on this
+    // session's data connection (a server must bind reuse to its own control session).
+    ControlChannel other(scratch, options_.cancel);
+    Deadline until = deadline();
+    transcript_.note("", "opening another control connection to take its TLS session");
+    if (!other.connect(target_.host, target_.port, until).empty()) {
+        return nullptr;
+    }
+    auto ok = [&](int code) {
+        ReplyResult r = other.read_reply(until);
+        return r.reply && r.reply->code == code;
+    };
+    if (!ok(220) || !other.send_line("AUTH TLS", until).ok() || !ok(234) ||
+        (other.start_tls(client_tls(nullptr), until), !other.is_protected())) {
+        return nullptr;
+    }
+    // A reply read after the handshake carries TLS 1.3 tickets in with it.
+    if (!other.send_line("NOOP", until).ok()) {
+        return nullptr;
+    }
+    other.read_reply(until);
+    SslSessionPtr session = other.tls_session();
+    if (other.send_line("QUIT", until).ok()) {
+        other.read_reply(until);
+    }
+    return session;
+}
+
+void Session::execute(const TlsAssertStep& step) {
+    const TlsFacts* facts = nullptr;
+    std::string what;
+    if (step.channel == "data") {
+        facts = last_data_facts_ ? &*last_data_facts_ : nullptr;
+        what = "the last data connection";
+    } else {
+        facts = channel_.tls_facts()   ? channel_.tls_facts()
+                : ended_control_facts_ ? &*ended_control_facts_
+                                       : nullptr;
+        what = "the control connection";
+    }
+    if (facts == nullptr) {
+        fail("channel=" + step.channel, "TLS facts of " + what, what + " was never protected");
+        return;
+    }
+    if (!step.version.empty() && facts->version != step.version) {
+        fail("version", step.version + " on " + what, facts->version);
+    } else if (step.resumed && *step.resumed != facts->resumed) {
+        fail("resumed",
+             std::string(*step.resumed ? "a resumed" : "a full") + " handshake on " + what,
+             facts->resumed ? "resumed" : "a full handshake");
+    } else if (step.close_notify) {
+        bool seen = step.channel == "data" ? last_data_close_notify_ : facts->close_notify_received;
+        if (seen != *step.close_notify) {
+            fail("close-notify",
+                 std::string(*step.close_notify ? "" : "no ") + "close_notify from the server on " +
+                     what,
+                 seen ? "close_notify received" : "no close_notify");
+        }
+    }
+    if (!done() && !step.peer_subject.empty() &&
+        !std::regex_search(facts->peer_subject, std::regex(step.peer_subject))) {
+        fail("peer-subject", "a server certificate subject matching /" + step.peer_subject + "/",
+             "'" + facts->peer_subject + "'");
+    }
+}
+
+}  // namespace fc::detail
