@@ -221,6 +221,17 @@ TEST(CliRealServer, ProftpdRunsTheShippedScenariosGreen) {
     EXPECT_TRUE(fs::exists(cell / "config" / "proftpd.conf"));
 }
 
+// Every scenario whose negative control is a ProFTPD setting must fail under it, on
+// every CI run: a scenario that cannot fail is a defect of the suite.
+TEST(CliRealServer, ProftpdSettingControlsMakeTheirScenariosFail) {
+    TempDir dir("cli-controls");
+    CliResult r = run_cli({"controls", (kSource / "scenarios").string(), "--servers", "proftpd",
+                           "--out", (dir.path() / "run").string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find(" 0 still passing, 0 error"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("PASSES "), std::string::npos) << r.out;
+}
+
 // Ctrl-C in the middle of a cell: the run stops within a second or two, exits 3, writes
 // its reports, and leaves no server process behind.
 TEST(CliRealServer, InterruptStopsServersAndExits3) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "harness/cli/args.hpp"
@@ -42,6 +43,8 @@ void print_help(std::ostream& out) {
            "scenario/manifest error, 3 harness or infrastructure error (results incomplete).\n";
 }
 
+}  // namespace
+
 fs::path choose_out_dir(const ParsedArgs& a) {
     if (auto out = a.value("out")) {
         fs::path dir = *out;
@@ -81,16 +84,13 @@ Millis parse_timeout(const ParsedArgs& a) {
     throw UsageError("--timeout wants seconds between 0 and 3600, not '" + *text + "'");
 }
 
-template <typename Writer>
-void write_report(const fs::path& path, Writer write) {
+void write_report(const fs::path& path, const std::function<void(std::ostream&)>& write) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     write(out);
     if (!out) {
         throw HarnessError("cannot write " + path.string());
     }
 }
-
-}  // namespace
 
 int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
             std::ostream& err) {

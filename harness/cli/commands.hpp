@@ -2,6 +2,7 @@
 // The subcommands. Each takes its arguments (after the subcommand name) and the
 // streams to write to, and returns the process exit code.
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <span>
 #include <string>
@@ -17,6 +18,17 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
             std::ostream& err);
 int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 int cmd_validate(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
+                 std::ostream& err);
+
+struct ParsedArgs;
+/// --out DIR (refused unless absent or empty) or results/<UTC timestamp>.
+std::filesystem::path choose_out_dir(const ParsedArgs& a);
+/// --timeout SECONDS (default 10).
+Millis parse_timeout(const ParsedArgs& a);
+/// Writes a report file; throws HarnessError if it cannot.
+void write_report(const std::filesystem::path& path,
+                  const std::function<void(std::ostream&)>& write);
 
 /// Scenarios and endpoints as the user pointed at them.
 struct Workspace {

@@ -17,7 +17,9 @@ void print_usage(std::ostream& out) {
            "  run [PATH...]       run scenarios against real FTPS servers; write results.json,\n"
            "                      junit.xml and per-cell transcripts and logs\n"
            "  list WHAT           list scenarios, servers or clients\n"
-           "  validate [PATH...]  check scenario and manifest files; report every problem\n\n"
+           "  validate [PATH...]  check scenario and manifest files; report every problem\n"
+           "  controls [PATH...]  run each scenario under its negative control; list those\n"
+           "                      that still pass (a scenario that cannot fail is a defect)\n\n"
            "  --help              this help; `ftps-conform <command> --help` for a command\n"
            "  --version           print the version\n\n"
            "exit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
@@ -46,6 +48,10 @@ int main(int argc, char** argv) {
         if (command == "run") {
             fc::become_subreaper();
             return fc::cmd_run(rest, fc::install_cancel_handlers(), std::cout, std::cerr);
+        }
+        if (command == "controls") {
+            fc::become_subreaper();
+            return fc::cmd_controls(rest, fc::install_cancel_handlers(), std::cout, std::cerr);
         }
         if (command == "list") {
             return fc::cmd_list(rest, std::cout, std::cerr);

@@ -66,8 +66,10 @@ TEST_F(ShippedScenarios, EachPassesAgainstACorrectPeerAndFailsUnderItsNegativeCo
     int proven = 0;
     for (const Scenario& s : *scenarios_) {
         const NegativeControl& nc = s.negative_control;
-        if (nc.server != "reference" || nc.misbehave.empty()) {
-            continue;  // controls on real servers are proven by the real-server tests
+        if (nc.server != "reference" || !testing::ScriptedPeer::can_misbehave(nc.misbehave)) {
+            // Controls on real servers are proven by `ftps-conform controls` (a real-server
+            // test); the other misbehaviours need the reference server (issue 6).
+            continue;
         }
         SCOPED_TRACE(s.id + " (control: " + nc.misbehave + ")");
         Transcript good;

@@ -119,4 +119,62 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
     return cells;
 }
 
+std::vector<std::string> control_features(const Scenario& scenario) {
+    const NegativeControl& nc = scenario.negative_control;
+    std::vector<std::string> out;
+    for (const auto& f : scenario.server_features) {
+        if (std::find(nc.without.begin(), nc.without.end(), f) == nc.without.end()) {
+            out.push_back(f);
+        }
+    }
+    for (const auto& f : nc.with) {
+        if (std::find(out.begin(), out.end(), f) == out.end()) {
+            out.push_back(f);
+        }
+    }
+    return out;
+}
+
+std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenarios,
+                                           const std::vector<ServerManifest>& servers,
+                                           const std::vector<ClientManifest>& clients,
+                                           const Selection& selection,
+                                           std::vector<PendingControl>* pending) {
+    auto chosen_servers = pick(servers, selection.servers, "server");
+    auto chosen_clients = pick(clients, selection.clients, "client");
+    const ClientManifest* reference_client = nullptr;
+    for (const ClientManifest* c : chosen_clients) {
+        if (c->builtin) {
+            reference_client = c;
+        }
+    }
+    std::vector<PlannedCell> cells;
+    int matched = 0;
+    for (const Scenario& s : scenarios) {
+        if (!selected(s, selection)) {
+            continue;
+        }
+        ++matched;
+        const NegativeControl& nc = s.negative_control;
+        if (nc.server == "reference") {
+            pending->push_back({&s, "needs the reference server misbehaving (" + nc.misbehave +
+                                        "), which does not exist yet"});
+            continue;
+        }
+        auto it = std::find_if(chosen_servers.begin(), chosen_servers.end(),
+                               [&](const ServerManifest* m) { return m->name == nc.server; });
+        if (it == chosen_servers.end() || reference_client == nullptr) {
+            pending->push_back({&s, "needs server '" + nc.server + "', which is not selected"});
+            continue;
+        }
+        cells.push_back({&s, *it, reference_client, (*it)->name, reference_client->name,
+                         control_features(s), true});
+    }
+    if (matched == 0) {
+        throw UsageError("the selection matches none of the " + std::to_string(scenarios.size()) +
+                         " scenario(s) loaded");
+    }
+    return cells;
+}
+
 }  // namespace fc

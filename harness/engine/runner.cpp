@@ -105,7 +105,9 @@ public:
         auto started = Clock::now();
         execute(cell, dir, r);
         r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
-        if (const Deviation* d = cell.server->deviation_for(s.id)) {
+        // Under a negative control the scenario must fail: a declared deviation says
+        // nothing about that.
+        if (const Deviation* d = cell.under_control ? nullptr : cell.server->deviation_for(s.id)) {
             apply_deviation(*d, r);
         }
         return r;
@@ -162,7 +164,7 @@ private:
             return;
         }
         std::vector<std::string> missing;
-        auto features = realise_features(server, cell.scenario->server_features, &missing);
+        auto features = realise_features(server, cell.server_features, &missing);
         if (!features) {
             r.verdict = Verdict::unsupported;
             r.reason = server.name + " cannot realise feature(s):";
@@ -174,10 +176,8 @@ private:
         Transcript transcript;
         std::unique_ptr<ServerInstance> instance;
         try {
-            InstanceRequest req{&server,       cell.scenario->server_features,
-                                *features,     &pki_,
-                                &credentials_, config_.prefix,
-                                dir,           &ports_,
+            InstanceRequest req{&server,       cell.server_features, *features, &pki_,
+                                &credentials_, config_.prefix,       dir,       &ports_,
                                 config_.cancel};
             instance = ServerInstance::start(req);
             SessionOptions options{config_.step_timeout, config_.cancel, dir / "tls-keys.log"};

@@ -1,5 +1,7 @@
 #pragma once
 // Internal to the scenario loader: pieces shared between its source files.
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,38 @@ namespace fc::detail {
 /// Server feature names in attribute `attr` of `node`; each unknown one is reported with a
 /// did-you-mean hint and left out. An absent attribute gives an empty list.
 std::vector<std::string> feature_list(XmlFile& file, pugi::xml_node node, std::string_view attr);
+
+/// Reports each unknown ${variable} in `text`, at attribute `attr` of `node` (at the
+/// element when `attr` is empty).
+void check_variables(XmlFile& file, pugi::xml_node node, std::string_view attr,
+                     std::string_view text);
+/// Reports `re` if it does not compile, at `attr` (or the element when empty).
+void check_regex(XmlFile& file, pugi::xml_node node, std::string_view attr, const std::string& re);
+
+/// The code=, text= and reason= attributes of `node` as a reply expectation; `code` is the
+/// code attribute's value (no codes when nullopt). Every problem is reported.
+ReplyExpectation load_reply(XmlFile& file, pugi::xml_node node,
+                            const std::optional<std::string>& code);
+/// load_reply when code= is given; nullopt (and an error for a text= or reason= without
+/// it) otherwise.
+std::optional<ReplyExpectation> optional_reply(XmlFile& file, pugi::xml_node node);
+
+/// A true/false attribute; nullopt when absent or bad (reported).
+std::optional<bool> bool_attr(XmlFile& file, pugi::xml_node node, std::string_view attr);
+/// An attribute that takes one of `values`; nullopt when absent or unknown (reported with a
+/// did-you-mean hint and the list of values).
+std::optional<std::string> choice_attr(XmlFile& file, pugi::xml_node node, std::string_view attr,
+                                       std::span<const std::string_view> values);
+
+// One loader per step kind (loader_steps_tls.cpp, loader_steps_data.cpp). Each checks the
+// element's attributes and children and reports every problem.
+TlsHandshakeStep load_handshake(XmlFile& file, pugi::xml_node node);
+TlsShutdownStep load_shutdown(XmlFile& file, pugi::xml_node node);
+TlsAssertStep load_tls_assert(XmlFile& file, pugi::xml_node node);
+SendRawStep load_send_raw(XmlFile& file, pugi::xml_node node);
+ExpectCloseStep load_expect_close(XmlFile& file, pugi::xml_node node);
+DataOpenStep load_data_open(XmlFile& file, pugi::xml_node node);
+TransferStep load_transfer(XmlFile& file, pugi::xml_node node);
 
 /// The steps inside <steps>; every problem is reported. An empty <steps> is an error.
 std::vector<Step> load_steps(XmlFile& file, pugi::xml_node steps);

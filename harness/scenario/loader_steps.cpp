@@ -1,4 +1,5 @@
 // The <steps> of a scenario file: one element per reference-client step.
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -10,54 +11,24 @@ namespace fc::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kStepKinds{"connect", "send", "expect", "tls-handshake",
-                                                     "login"};
+constexpr std::array<std::string_view, 11> kStepKinds{
+    "connect",  "send",         "expect",    "tls-handshake", "login",     "tls-shutdown",
+    "send-raw", "expect-close", "data-open", "transfer",      "tls-assert"};
 // Every step also accepts these; the arrays below list them first.
 constexpr std::array<std::string_view, 4> kConnectAttrs{"if", "unless", "timeout", "implicit"};
 constexpr std::array<std::string_view, 3> kSendAttrs{"if", "unless", "timeout"};
 constexpr std::array<std::string_view, 6> kExpectAttrs{"if",   "unless", "timeout",
                                                        "code", "text",   "reason"};
-constexpr std::array<std::string_view, 4> kHandshakeAttrs{"if", "unless", "timeout", "expect"};
 constexpr std::array<std::string_view, 5> kLoginAttrs{"if", "unless", "timeout", "user",
                                                       "password"};
 constexpr std::array<std::string_view, 1> kExpectChildren{"line"};
 constexpr std::array<std::string_view, 0> kNone{};
 
-void check_variables(XmlFile& f, pugi::xml_node node, std::string_view attr,
-                     std::string_view text) {
-    for (const auto& problem : variable_problems(text, known_variables())) {
-        if (attr.empty()) {
-            f.error(node, problem);
-        } else {
-            f.error(node, attr, problem);
-        }
-    }
-}
-
-void check_regex(XmlFile& f, pugi::xml_node node, std::string_view attr, const std::string& re) {
-    if (auto problem = regex_error(re)) {
-        std::string message = "bad regex /" + re + "/: " + *problem;
-        if (attr.empty()) {
-            f.error(node, message);
-        } else {
-            f.error(node, attr, message);
-        }
-    }
-}
-
 ConnectStep load_connect(XmlFile& f, pugi::xml_node node) {
     f.check_attributes(node, kConnectAttrs);
     f.check_children(node, kNone);
     ConnectStep step;
-    if (pugi::xml_attribute a = node.attribute("implicit")) {
-        if (auto b = parse_bool(a.value())) {
-            step.implicit = *b;
-        } else {
-            f.error(
-                node, "implicit",
-                "bad value '" + std::string(a.value()) + "' for 'implicit' (use true or false)");
-        }
-    }
+    step.implicit = bool_attr(f, node, "implicit").value_or(false);
     return step;
 }
 
@@ -78,32 +49,8 @@ ExpectStep load_expect(XmlFile& f, pugi::xml_node node) {
     f.check_attributes(node, kExpectAttrs);
     f.check_children(node, kExpectChildren);
     ExpectStep step;
+    step.reply = load_reply(f, node, f.required(node, "code"));
     ReplyExpectation& r = step.reply;
-    r.reason = collapse_whitespace(node.attribute("reason").value());
-    if (auto code = f.required(node, "code")) {
-        bool loose = false;
-        bool bad = false;
-        for (const auto& alt : split_alternatives(*code)) {
-            if (!is_valid_code_pattern(alt)) {
-                f.error(node, "code",
-                        "bad code pattern '" + alt +
-                            "' (use 3 digits like 234, a class like 5xx or 53x, "
-                            "alternatives joined by |)");
-                bad = true;
-            }
-            loose = loose || alt.find('x') != std::string::npos;
-            r.codes.push_back({alt});
-        }
-        if (!bad && (r.codes.size() > 1 || loose) && r.reason.empty()) {
-            f.error(node, "code",
-                    "code '" + *code +
-                        "' allows more than one reply code: add a reason=\"...\" saying why");
-        }
-    }
-    if (pugi::xml_attribute text = node.attribute("text")) {
-        r.text_regex = text.value();
-        check_regex(f, node, "text", r.text_regex);
-    }
     for (pugi::xml_node line : node.children("line")) {
         f.check_attributes(line, kNone);
         f.check_children(line, kNone, true);
@@ -113,22 +60,6 @@ ExpectStep load_expect(XmlFile& f, pugi::xml_node node) {
         }
         check_regex(f, line, "", re);
         r.line_regexes.push_back(std::move(re));
-    }
-    return step;
-}
-
-TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
-    f.check_attributes(node, kHandshakeAttrs);
-    f.check_children(node, kNone);
-    TlsHandshakeStep step;
-    if (pugi::xml_attribute a = node.attribute("expect")) {
-        std::string_view v = a.value();
-        if (v == "success" || v == "failure") {
-            step.expect_success = v == "success";
-        } else {
-            f.error(node, "expect",
-                    "bad value '" + std::string(v) + "' for 'expect' (use success or failure)");
-        }
     }
     return step;
 }
@@ -165,10 +96,129 @@ std::optional<StepBody> load_body(XmlFile& f, pugi::xml_node node) {
     if (kind == "login") {
         return load_login(f, node);
     }
+    if (kind == "tls-shutdown") {
+        return load_shutdown(f, node);
+    }
+    if (kind == "send-raw") {
+        return load_send_raw(f, node);
+    }
+    if (kind == "expect-close") {
+        return load_expect_close(f, node);
+    }
+    if (kind == "data-open") {
+        return load_data_open(f, node);
+    }
+    if (kind == "transfer") {
+        return load_transfer(f, node);
+    }
+    if (kind == "tls-assert") {
+        return load_tls_assert(f, node);
+    }
     return std::nullopt;  // reported by check_children
 }
 
 }  // namespace
+
+void check_variables(XmlFile& f, pugi::xml_node node, std::string_view attr,
+                     std::string_view text) {
+    for (const auto& problem : variable_problems(text, known_variables())) {
+        if (attr.empty()) {
+            f.error(node, problem);
+        } else {
+            f.error(node, attr, problem);
+        }
+    }
+}
+
+void check_regex(XmlFile& f, pugi::xml_node node, std::string_view attr, const std::string& re) {
+    if (auto problem = regex_error(re)) {
+        std::string message = "bad regex /" + re + "/: " + *problem;
+        if (attr.empty()) {
+            f.error(node, message);
+        } else {
+            f.error(node, attr, message);
+        }
+    }
+}
+
+ReplyExpectation load_reply(XmlFile& f, pugi::xml_node node,
+                            const std::optional<std::string>& code) {
+    ReplyExpectation r;
+    r.reason = collapse_whitespace(node.attribute("reason").value());
+    if (code) {
+        bool loose = false;
+        bool bad = false;
+        for (const auto& alt : split_alternatives(*code)) {
+            if (!is_valid_code_pattern(alt)) {
+                f.error(node, "code",
+                        "bad code pattern '" + alt +
+                            "' (use 3 digits like 234, a class like 5xx or 53x, "
+                            "alternatives joined by |)");
+                bad = true;
+            }
+            loose = loose || alt.find('x') != std::string::npos;
+            r.codes.push_back({alt});
+        }
+        if (!bad && (r.codes.size() > 1 || loose) && r.reason.empty()) {
+            f.error(node, "code",
+                    "code '" + *code +
+                        "' allows more than one reply code: add a reason=\"...\" saying why");
+        }
+    }
+    if (pugi::xml_attribute text = node.attribute("text")) {
+        r.text_regex = text.value();
+        check_regex(f, node, "text", r.text_regex);
+    }
+    return r;
+}
+
+std::optional<ReplyExpectation> optional_reply(XmlFile& f, pugi::xml_node node) {
+    if (pugi::xml_attribute code = node.attribute("code")) {
+        return load_reply(f, node, std::string(code.value()));
+    }
+    for (std::string_view attr : {"text", "reason"}) {
+        if (node.attribute(std::string(attr).c_str())) {
+            f.error(node, attr,
+                    "'" + std::string(attr) + "' on " + tag(node.name()) +
+                        " needs a code=\"...\" to go with it");
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<bool> bool_attr(XmlFile& f, pugi::xml_node node, std::string_view attr) {
+    pugi::xml_attribute a = node.attribute(std::string(attr).c_str());
+    if (!a) {
+        return std::nullopt;
+    }
+    if (auto b = parse_bool(a.value())) {
+        return b;
+    }
+    f.error(node, attr,
+            "bad value '" + std::string(a.value()) + "' for '" + std::string(attr) +
+                "' (use true or false)");
+    return std::nullopt;
+}
+
+std::optional<std::string> choice_attr(XmlFile& f, pugi::xml_node node, std::string_view attr,
+                                       std::span<const std::string_view> values) {
+    pugi::xml_attribute a = node.attribute(std::string(attr).c_str());
+    if (!a) {
+        return std::nullopt;
+    }
+    std::string v = a.value();
+    if (std::find(values.begin(), values.end(), v) != values.end()) {
+        return v;
+    }
+    std::string list;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        list += (i == 0 ? "" : i + 1 == values.size() ? " or " : ", ") + std::string(values[i]);
+    }
+    f.error(node, attr,
+            "bad value '" + v + "' for '" + std::string(attr) + "'" + did_you_mean(v, values) +
+                "; use " + list);
+    return std::nullopt;
+}
 
 std::vector<std::string> feature_list(XmlFile& f, pugi::xml_node node, std::string_view attr) {
     std::vector<std::string> out;

@@ -85,6 +85,100 @@ TEST(Loader, ReadsEveryPartOfTheFormat) {
     EXPECT_EQ(s->negative_control.pos.line, 26);
 }
 
+TEST(Loader, ReadsTlsRawAndDataSteps) {
+    std::vector<Diagnostic> diags;
+    auto s = load_scenario_file(kData / "good/tls-and-data.xml", diags);
+    ASSERT_TRUE(s) << dump(diags);
+    EXPECT_TRUE(diags.empty()) << dump(diags);
+    std::vector<std::string_view> kinds;
+    for (const auto& step : s->steps) {
+        kinds.push_back(step.kind());
+    }
+    ASSERT_EQ(kinds, (std::vector<std::string_view>{
+                         "connect", "send-raw", "tls-handshake", "tls-handshake", "tls-shutdown",
+                         "tls-shutdown", "data-open", "data-open", "transfer", "transfer",
+                         "transfer", "tls-assert", "tls-assert", "expect-close", "expect-close"}));
+
+    // Untrimmed, entities and escapes decoded, variables kept for the engine.
+    EXPECT_EQ(std::get<SendRawStep>(s->steps[1].body).bytes, " AUTH TLS\r\n&A\t\\${user}\r\n");
+    EXPECT_EQ(s->steps[1].pos.line, 8);
+
+    const auto& hs = std::get<TlsHandshakeStep>(s->steps[2].body);
+    EXPECT_TRUE(hs.expect_success);
+    EXPECT_EQ(hs.min_version, "1.2");
+    EXPECT_EQ(hs.max_version, "1.3");
+    EXPECT_EQ(hs.client_cert, "wrong-eku");
+    EXPECT_EQ(hs.sni, "${host}");
+    EXPECT_FALSE(hs.verify);
+    EXPECT_EQ(hs.ciphers, "ECDHE-RSA-AES128-GCM-SHA256:!aNULL");
+    const auto& plain = std::get<TlsHandshakeStep>(s->steps[3].body);
+    EXPECT_TRUE(plain.expect_success);
+    EXPECT_EQ(plain.min_version, "");
+    EXPECT_EQ(plain.client_cert, "");
+    EXPECT_EQ(plain.sni, "");
+    EXPECT_TRUE(plain.verify);
+
+    EXPECT_FALSE(std::get<TlsShutdownStep>(s->steps[4].body).expect_peer_close_notify);
+    EXPECT_EQ(s->steps[4].timeout, std::chrono::milliseconds(1000));
+    EXPECT_TRUE(std::get<TlsShutdownStep>(s->steps[5].body).expect_peer_close_notify);
+
+    const auto& pasv = std::get<DataOpenStep>(s->steps[6].body);
+    EXPECT_EQ(pasv.mode, "pasv");
+    EXPECT_EQ(pasv.source, "127.0.0.2");
+    ASSERT_TRUE(pasv.reply);
+    EXPECT_TRUE(pasv.reply->codes.at(0).matches(227));
+    EXPECT_EQ(pasv.reply->text_regex, "Entering");
+    const auto& eprt = std::get<DataOpenStep>(s->steps[7].body);
+    EXPECT_EQ(eprt.mode, "eprt");
+    EXPECT_EQ(eprt.source, "::1");
+    EXPECT_FALSE(eprt.reply);
+
+    const auto& up = std::get<TransferStep>(s->steps[8].body);
+    EXPECT_EQ(up.command, "stor up-${user}.bin");
+    EXPECT_TRUE(up.upload);
+    EXPECT_FALSE(up.protect);
+    EXPECT_EQ(up.resume, "other");
+    EXPECT_EQ(up.size, 65536u);
+    EXPECT_FALSE(up.close_notify);
+    EXPECT_EQ(up.data, "failure");
+    ASSERT_TRUE(up.reply);
+    EXPECT_EQ(up.reply->codes.size(), 2u);
+    EXPECT_EQ(up.reply->reason, "any refusal");
+    const auto& down = std::get<TransferStep>(s->steps[9].body);
+    EXPECT_FALSE(down.upload);
+    EXPECT_TRUE(down.verify);
+    EXPECT_TRUE(down.protect);
+    EXPECT_EQ(down.resume, "none");
+    EXPECT_EQ(down.size, 4096u);
+    EXPECT_EQ(down.data, "any");
+    EXPECT_FALSE(down.reply);
+    const auto& appe = std::get<TransferStep>(s->steps[10].body);
+    EXPECT_TRUE(appe.upload);
+    EXPECT_EQ(appe.size, 1024u * 1024 * 1024);
+    EXPECT_EQ(appe.resume, "control");
+    EXPECT_EQ(appe.data, "success");
+
+    const auto& data = std::get<TlsAssertStep>(s->steps[11].body);
+    EXPECT_EQ(data.channel, "data");
+    EXPECT_EQ(data.version, "TLSv1.3");
+    EXPECT_EQ(data.resumed, true);
+    EXPECT_EQ(data.close_notify, false);
+    EXPECT_EQ(data.peer_subject, "CN=localhost");
+    const auto& control = std::get<TlsAssertStep>(s->steps[12].body);
+    EXPECT_EQ(control.channel, "control");
+    EXPECT_EQ(control.resumed, false);
+    EXPECT_FALSE(control.close_notify);
+    EXPECT_EQ(control.version, "");
+
+    const auto& close = std::get<ExpectCloseStep>(s->steps[13].body);
+    ASSERT_TRUE(close.allow);
+    EXPECT_TRUE(close.allow->codes.at(0).matches(421));
+    EXPECT_EQ(close.allow->text_regex, "^Bye");
+    EXPECT_EQ(close.allow->reason, "idle");
+    EXPECT_FALSE(std::get<ExpectCloseStep>(s->steps[14].body).allow);
+    EXPECT_EQ(s->steps[14].if_features, (std::vector<std::string>{"ccc"}));
+}
+
 struct BadCase {
     const char* file;  ///< under testdata/bad/
     int line;
@@ -143,7 +237,31 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"wrong-root.xml", 2, 1, "root element is <server>, expected <scenario>"},
         BadCase{"malformed.xml", 8, 5, "malformed XML: Start-end tags mismatch"},
         BadCase{"truncated.xml", 4, 16, "malformed XML"},
-        BadCase{"empty.xml", 1, 1, "malformed XML: No document element found"}),
+        BadCase{"empty.xml", 1, 1, "malformed XML: No document element found"},
+        // TLS, raw and data-connection steps.
+        BadCase{"unknown-data-mode.xml", 7, 16,
+                "bad value 'psav' for 'mode' (did you mean 'pasv'?); use pasv, epsv, port or eprt"},
+        BadCase{"data-open-without-mode.xml", 7, 5,
+                "missing required attribute 'mode' on <data-open>"},
+        BadCase{"bad-raw-escape.xml", 7, 28, "bad escape '\\q' (use \\r \\n \\t"},
+        BadCase{"bad-raw-escape-line.xml", 8, 3, "\\x needs two hex digits"},
+        BadCase{"empty-send-raw.xml", 7, 5, "empty <send-raw>"},
+        BadCase{"raw-undefined-variable.xml", 7, 5,
+                "undefined variable '${pasword}' (did you mean '${password}'?)"},
+        BadCase{"size-on-download.xml", 7, 32, "size on a download ('RETR f')"},
+        BadCase{"verify-on-upload.xml", 7, 32, "verify on an upload ('STOR f')"},
+        BadCase{"bad-size.xml", 7, 32, "bad size '2G'"},
+        BadCase{"unknown-transfer-attribute.xml", 7, 30,
+                "unknown attribute 'protection' on <transfer> (did you mean 'protect'?)"},
+        BadCase{"non-loopback-source.xml", 7, 28,
+                "source '10.0.0.1' is not a loopback address literal"},
+        BadCase{"text-without-code.xml", 7, 19, "'text' on <expect-close> needs a code"},
+        BadCase{"tls-assert-nothing.xml", 7, 5, "<tls-assert> asserts nothing"},
+        BadCase{"unknown-tls-version.xml", 7, 17,
+                "bad value 'TLS1.3' for 'version' (did you mean 'TLSv1.3'?)"},
+        BadCase{"min-above-max.xml", 7, 20, "min 1.3 is above max 1.2"},
+        BadCase{"unknown-cert.xml", 7, 20,
+                "bad value 'expird' for 'cert' (did you mean 'expired'?)"}),
     [](const auto& info) {
         std::string name = fs::path(info.param.file).stem().string();
         for (char& c : name) {
@@ -181,21 +299,44 @@ TEST(Loader, ReportsEveryProblemNotJustTheFirst) {
     EXPECT_NE(diags[2].message.find("'${pass}'"), std::string::npos);
 }
 
+TEST(Loader, RawEscapeErrorsPointIntoTheSourceText) {
+    testing::TempDir dir("loader-raw");
+    fs::path file = dir.path() / "raw.xml";
+    // Line 7: a character reference (3 UTF-8 bytes), CR LF line ends, CDATA, two bad escapes.
+    std::ofstream(file, std::ios::binary)
+        << "<?xml version=\"1.0\"?>\r\n<scenario id=\"raw\" level=\"must\">\r\n"
+           "<title>t</title>\r\n<steps>\r\n<connect/>\r\n<send-raw>A\\r\\n\r\n"
+           "&#x20AC;&amp;\\y<![CDATA[<&\\z]]></send-raw>\r\n</steps>\r\n"
+           "<negative-control server=\"reference\" misbehave=\"auth-tls-334\"/>\r\n"
+           "</scenario>\r\n";
+    std::vector<Diagnostic> diags;
+    EXPECT_FALSE(load_scenario_file(file, diags));
+    ASSERT_EQ(diags.size(), 2u) << dump(diags);
+    EXPECT_EQ(diags[0].line, 7);
+    EXPECT_EQ(diags[0].column, 14);
+    EXPECT_NE(diags[0].message.find("'\\y'"), std::string::npos);
+    EXPECT_EQ(diags[1].line, 7);
+    EXPECT_EQ(diags[1].column, 27);
+    EXPECT_NE(diags[1].message.find("'\\z'"), std::string::npos);
+}
+
 TEST(Loader, GarbageNeverCrashes) {
     std::vector<Diagnostic> diags;
     EXPECT_FALSE(load_scenario_file(kData / "bad/garbage.xml", diags));
     ASSERT_EQ(diags.size(), 1u);
     EXPECT_NE(diags[0].message.find("malformed XML"), std::string::npos);
     // Every prefix of a good file fails cleanly (or loads, for the whole file).
-    std::ifstream in(kData / "good/everything.xml");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     testing::TempDir dir("loader-prefix");
-    for (std::size_t n = 0; n < text.size(); n += 7) {
-        fs::path file = dir.path() / "everything.xml";
-        std::ofstream(file) << text.substr(0, n);
-        std::vector<Diagnostic> d;
-        EXPECT_FALSE(load_scenario_file(file, d)) << n;
-        EXPECT_FALSE(d.empty()) << n;
+    for (const char* name : {"everything.xml", "tls-and-data.xml"}) {
+        std::ifstream in(kData / "good" / name);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (std::size_t n = 0; n < text.size(); n += 7) {
+            fs::path file = dir.path() / name;
+            std::ofstream(file) << text.substr(0, n);
+            std::vector<Diagnostic> d;
+            EXPECT_FALSE(load_scenario_file(file, d)) << name << " " << n;
+            EXPECT_FALSE(d.empty()) << name << " " << n;
+        }
     }
 }
 

@@ -42,8 +42,9 @@ std::string ReplyExpectation::describe() const {
 }
 
 std::string_view Step::kind() const {
-    static constexpr std::array<std::string_view, 5> kKinds{"connect", "send", "expect",
-                                                            "tls-handshake", "login"};
+    static constexpr std::array<std::string_view, std::variant_size_v<StepBody>> kKinds{
+        "connect",  "send",         "expect",    "tls-handshake", "login",     "tls-shutdown",
+        "send-raw", "expect-close", "data-open", "transfer",      "tls-assert"};
     return kKinds[body.index()];
 }
 

@@ -2,6 +2,7 @@
 // The scenario model: what the loader builds from one scenario file. Immutable after
 // loading; strings may still hold ${variables}, which the engine substitutes per cell.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -61,14 +62,83 @@ struct ExpectStep {
 /// TLS handshake as client on the control connection.
 struct TlsHandshakeStep {
     bool expect_success = true;
+    std::string min_version;  ///< "1.0" "1.1" "1.2" "1.3"; "" = 1.2 (1.0/1.1 lower SECLEVEL)
+    std::string max_version;  ///< same values; "" = the library's highest
+    /// Client certificate from the run's PKI: "" (none), "valid", "untrusted", "expired",
+    /// "not-yet-valid", "wrong-eku", "self-signed".
+    std::string client_cert;
+    std::string sni;      ///< server name to send; "" = none (may hold ${host})
+    bool verify = true;   ///< verify the server certificate with the run's CA and name
+    std::string ciphers;  ///< OpenSSL cipher list for TLS 1.2 and lower; "" = default
 };
+
+/// TLS shutdown on the control connection after CCC (RFC 4217 5): send close_notify,
+/// wait for the server's, and go on in clear.
+struct TlsShutdownStep {
+    bool expect_peer_close_notify = true;
+};
+
+/// Bytes sent exactly as given (escapes \r \n \t \\ \xNN already decoded by the loader).
+struct SendRawStep {
+    std::string bytes;
+};
+
+/// The server must close the control connection (EOF, reset or a TLS alert) within the
+/// step's deadline. Replies that arrive first must match `allow` (if it has codes), else
+/// the step fails.
+struct ExpectCloseStep {
+    std::optional<ReplyExpectation> allow;
+};
+
+/// How a data connection is set up: PASV/EPSV (client connects) or PORT/EPRT (server
+/// connects back). The command is sent and its reply checked; a connection is made for
+/// the next <transfer>.
+struct DataOpenStep {
+    std::string mode = "epsv";              ///< "pasv" "epsv" "port" "eprt"
+    std::string source;                     ///< local address to bind or listen on; "" = 127.0.0.1
+    std::optional<ReplyExpectation> reply;  ///< default: 227 / 229 / 200 by mode
+};
+
+/// A transfer command on the data connection opened by the last <data-open>.
+struct TransferStep {
+    std::string command;  ///< "LIST", "NLST", "MLSD", "RETR f", "STOR f", "APPE f"
+    bool upload = false;  ///< STOR/APPE/STOU (derived from the command by the loader)
+    bool protect = true;  ///< TLS client on the data connection (RFC 4217 7)
+    /// The TLS session to offer for resumption: "control" (this control connection's),
+    /// "none" (a full handshake), "other" (another control connection's, just made).
+    std::string resume = "control";
+    std::uint64_t size = 4096;  ///< bytes to upload
+    bool close_notify = true;   ///< upload: send close_notify before closing (false = truncate)
+    /// download: the bytes must equal what this session last uploaded under the same
+    /// file name (SHA-256 and length)
+    bool verify = false;
+    /// The final reply. Default 226|250. A refusal may come instead of the 1xx reply
+    /// (then no data may flow) or after it (a failed data handshake).
+    std::optional<ReplyExpectation> reply;
+    /// "success" (default): the data handshake and transfer must work; "failure": the
+    /// data connection must not carry the transfer (handshake refused, or closed);
+    /// "any": record only.
+    std::string data = "success";
+};
+
+/// Assert facts of the control connection's TLS session or the last data connection's.
+struct TlsAssertStep {
+    std::string channel = "control";  ///< "control" or "data"
+    std::string version;              ///< e.g. "TLSv1.3"; "" = not checked
+    std::optional<bool> resumed;
+    std::optional<bool> close_notify;  ///< the server sent close_notify (data: before EOF)
+    std::string peer_subject;          ///< regex on the server certificate's subject
+};
+
 /// USER then PASS (PASS only if USER answered 3xx); passes on 230 (or 202 to PASS).
 struct LoginStep {
     std::string user = "${user}";
     std::string password = "${password}";
 };
 
-using StepBody = std::variant<ConnectStep, SendStep, ExpectStep, TlsHandshakeStep, LoginStep>;
+using StepBody =
+    std::variant<ConnectStep, SendStep, ExpectStep, TlsHandshakeStep, LoginStep, TlsShutdownStep,
+                 SendRawStep, ExpectCloseStep, DataOpenStep, TransferStep, TlsAssertStep>;
 
 struct Step {
     StepBody body;

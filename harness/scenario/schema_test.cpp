@@ -59,8 +59,11 @@ TEST_F(Schema, EveryShippedScenarioValidates) {
         }
     }
     EXPECT_GE(count, 3);
-    EXPECT_TRUE(validates(kSchemas / "scenario.xsd",
-                          kSource / "harness/scenario/testdata/good/everything.xml"));
+    for (const char* good : {"everything.xml", "tls-and-data.xml"}) {
+        EXPECT_TRUE(
+            validates(kSchemas / "scenario.xsd", kSource / "harness/scenario/testdata/good" / good))
+            << good;
+    }
 }
 
 TEST_F(Schema, EveryShippedManifestValidates) {

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <regex>
 
+#include <arpa/inet.h>
+
 #include "harness/core/features.hpp"
 
 namespace fc {
@@ -178,6 +180,95 @@ std::optional<bool> parse_bool(std::string_view text) {
         return false;
     }
     return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+    std::uint64_t scale = 1;
+    if (!text.empty() && (text.back() == 'k' || text.back() == 'M')) {
+        scale = text.back() == 'k' ? 1024 : 1024 * 1024;
+        text.remove_suffix(1);
+    }
+    if (text.empty() || text.size() > 10) {
+        return std::nullopt;
+    }
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n > kMaxSize / scale) {
+        return std::nullopt;
+    }
+    return n * scale;
+}
+
+namespace {
+int hex_value(char c) {
+    if (is_digit(c)) {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+}  // namespace
+
+std::string decode_escapes(std::string_view text, std::vector<EscapeProblem>& problems) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\') {
+            out += text[i];
+            continue;
+        }
+        if (i + 1 == text.size()) {
+            problems.push_back({i, "lone '\\' at the end (write \\\\ for a backslash)"});
+            break;
+        }
+        char c = text[i + 1];
+        switch (c) {
+            case 'r': out += '\r'; break;
+            case 'n': out += '\n'; break;
+            case 't': out += '\t'; break;
+            case '\\': out += '\\'; break;
+            case 'x': {
+                int hi = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+                int lo = i + 3 < text.size() ? hex_value(text[i + 3]) : -1;
+                if (hi < 0 || lo < 0) {
+                    problems.push_back({i, "bad escape: \\x needs two hex digits, as in \\x0d"});
+                    ++i;
+                    continue;
+                }
+                out += static_cast<char>(hi * 16 + lo);
+                i += 3;
+                continue;
+            }
+            default:
+                problems.push_back(
+                    {i, "bad escape '\\" +
+                            (static_cast<unsigned char>(c) < 0x80 ? std::string(1, c)
+                                                                  : std::string("<non-ASCII>")) +
+                            "' (use \\r \\n \\t \\\\ or \\xNN)"});
+        }
+        ++i;
+    }
+    return out;
+}
+
+bool is_loopback_literal(const std::string& address) {
+    unsigned char bytes[16] = {};
+    if (inet_pton(AF_INET, address.c_str(), bytes) == 1) {
+        return bytes[0] == 127;
+    }
+    if (inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
+        for (int i = 0; i < 15; ++i) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return bytes[15] == 1;
+    }
+    return false;
 }
 
 }  // namespace fc

@@ -2,6 +2,8 @@
 // Parsers and checkers for the values written in scenario and manifest attributes.
 // Each returns a problem description (or nullopt) so the caller reports it in place.
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,5 +35,21 @@ std::vector<std::string> variable_problems(std::string_view text,
 std::optional<unsigned> parse_mode(std::string_view text);
 /// "true"/"false" (also "1"/"0"); nullopt otherwise.
 std::optional<bool> parse_bool(std::string_view text);
+/// A byte count: "4096", "64k", "16M" (1024-based); nullopt for anything else or above
+/// kMaxSize.
+inline constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 30;
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+/// One bad escape found by decode_escapes: `index` is the offset of its backslash in the
+/// text given.
+struct EscapeProblem {
+    std::size_t index = 0;
+    std::string message;
+};
+/// Decodes \r \n \t \\ and \xNN (two hex digits); every other escape is reported and
+/// left out of the result.
+std::string decode_escapes(std::string_view text, std::vector<EscapeProblem>& problems);
+/// True for a numeric IPv4 address in 127.0.0.0/8 or the IPv6 address ::1.
+bool is_loopback_literal(const std::string& address);
 
 }  // namespace fc

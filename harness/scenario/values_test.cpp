@@ -53,5 +53,41 @@ TEST(Values, ModesBoolsWords) {
     EXPECT_FALSE(regex_error("^2[0-9]{2} "));
 }
 
+TEST(Values, Sizes) {
+    EXPECT_EQ(parse_size("0"), 0u);
+    EXPECT_EQ(parse_size("4096"), 4096u);
+    EXPECT_EQ(parse_size("64k"), 65536u);
+    EXPECT_EQ(parse_size("16M"), 16u << 20);
+    EXPECT_EQ(parse_size("1024M"), kMaxSize);
+    EXPECT_EQ(parse_size("1073741824"), kMaxSize);
+    for (const char* bad : {"", "k", "1025M", "1073741825", "1G", "4K", "-1", "1.5k", " 1", "4kb",
+                            "99999999999999999999"}) {
+        EXPECT_FALSE(parse_size(bad)) << bad;
+    }
+}
+
+TEST(Values, Escapes) {
+    std::vector<EscapeProblem> problems;
+    EXPECT_EQ(decode_escapes(R"( A\r\n\t\\\x41\x0d\xfF)", problems), " A\r\n\t\\A\r\xff");
+    EXPECT_TRUE(problems.empty());
+    EXPECT_EQ(decode_escapes(R"(a\qb\x4g\)", problems), "ab4g");
+    ASSERT_EQ(problems.size(), 3u);
+    EXPECT_EQ(problems[0].index, 1u);
+    EXPECT_NE(problems[0].message.find("'\\q'"), std::string::npos);
+    EXPECT_EQ(problems[1].index, 4u);
+    EXPECT_NE(problems[1].message.find("two hex digits"), std::string::npos);
+    EXPECT_EQ(problems[2].index, 8u);
+}
+
+TEST(Values, LoopbackLiterals) {
+    for (const char* good : {"127.0.0.1", "127.0.0.2", "127.255.255.254", "::1", "0::1"}) {
+        EXPECT_TRUE(is_loopback_literal(good)) << good;
+    }
+    for (const char* bad : {"", "localhost", "10.0.0.1", "128.0.0.1", "::", "::2",
+                            "::ffff:127.0.0.1", "127.1", "127.0.0.1 ", "fe80::1"}) {
+        EXPECT_FALSE(is_loopback_literal(bad)) << bad;
+    }
+}
+
 }  // namespace
 }  // namespace fc

@@ -81,6 +81,51 @@ SourcePos XmlFile::pos(pugi::xml_node node) const {
     return pos_of_offset(offset);
 }
 
+namespace {
+/// Bytes a character reference ("#65", "#x20AC") decodes to in UTF-8.
+std::size_t utf8_length(std::string_view ref) {
+    unsigned long code = 0;
+    try {
+        code = ref.size() > 1 && (ref[1] == 'x' || ref[1] == 'X')
+                   ? std::stoul(std::string(ref.substr(2)), nullptr, 16)
+                   : std::stoul(std::string(ref.substr(1)), nullptr, 10);
+    } catch (const std::exception&) {
+        return 1;
+    }
+    return code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+}
+}  // namespace
+
+SourcePos XmlFile::pos_in_text(pugi::xml_node text, std::size_t index) const {
+    std::ptrdiff_t start = text.offset_debug();
+    if (start < 0) {
+        return pos(text);
+    }
+    const bool cdata = text.type() == pugi::node_cdata;
+    auto at = static_cast<std::size_t>(start);
+    std::size_t decoded = 0;
+    while (at < text_.size() && decoded < index) {
+        std::size_t raw = 1;
+        std::size_t out = 1;
+        if (text_[at] == '\r' && at + 1 < text_.size() && text_[at + 1] == '\n') {
+            raw = 2;  // pugixml turns CR LF into LF
+        } else if (!cdata && text_[at] == '&') {
+            std::size_t semi = text_.find(';', at);
+            if (semi != std::string::npos && semi - at < 12) {
+                raw = semi - at + 1;
+                std::string_view ref(text_.data() + at + 1, semi - at - 1);
+                out = !ref.empty() && ref[0] == '#' ? utf8_length(ref) : 1;
+            }
+        }
+        if (decoded + out > index) {
+            break;  // `index` falls inside a multi-byte reference: point at its '&'
+        }
+        at += raw;
+        decoded += out;
+    }
+    return pos_of_offset(static_cast<std::ptrdiff_t>(at));
+}
+
 SourcePos XmlFile::pos(pugi::xml_node node, std::string_view name) const {
     std::ptrdiff_t start = node.offset_debug();
     if (start < 0 || name.empty()) {

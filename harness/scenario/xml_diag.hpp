@@ -47,6 +47,9 @@ public:
     SourcePos pos(pugi::xml_node node) const;
     /// Where attribute `name` of `node` starts; the element's position if not found.
     SourcePos pos(pugi::xml_node node, std::string_view name) const;
+    /// Where the character at `index` of a text or CDATA node's (decoded) value stands in
+    /// the file: entity and character references and CR LF line ends are mapped back.
+    SourcePos pos_in_text(pugi::xml_node text, std::size_t index) const;
     /// Line and column of a byte offset into the file.
     SourcePos pos_of_offset(std::ptrdiff_t offset) const;
 

@@ -100,6 +100,13 @@ std::string upper(std::string s) {
 
 }  // namespace
 
+bool ScriptedPeer::can_misbehave(const std::string& name) {
+    static const std::set<std::string> kActed{
+        "auth-tls-334",    "feat-hides-auth-tls",   "feat-hides-pbsz-prot", "prot-without-pbsz",
+        "prot-s-accepted", "prot-unknown-accepted", "prot-c-refused"};
+    return kActed.count(name) != 0;
+}
+
 void ScriptedPeer::session(UniqueFd fd) {
     CancelToken cancel(&stop_);
     LineIo io(fd.get(), cancel);

@@ -33,6 +33,10 @@ public:
     ScriptedPeer(const ScriptedPeer&) = delete;
     ScriptedPeer& operator=(const ScriptedPeer&) = delete;
 
+    /// The misbehaviours this peer can act out (a subset of the reference server's
+    /// vocabulary; the reference server itself, issue 6, will act out all of them).
+    static bool can_misbehave(const std::string& name);
+
     std::uint16_t port() const { return port_; }
     /// Commands received so far, in order, across sessions.
     std::vector<std::string> commands() const;

@@ -1,0 +1,143 @@
+// Raw and data-connection steps of a scenario: <send-raw>, <expect-close>, <data-open>,
+// <transfer>.
+#include <array>
+#include <cctype>
+#include <string_view>
+
+#include "harness/scenario/loader_detail.hpp"
+#include "harness/scenario/values.hpp"
+
+namespace fc::detail {
+
+namespace {
+
+// Every step also accepts if, unless and timeout; the arrays below list them first.
+constexpr std::array<std::string_view, 3> kRawAttrs{"if", "unless", "timeout"};
+constexpr std::array<std::string_view, 6> kCloseAttrs{"if",   "unless", "timeout",
+                                                      "code", "text",   "reason"};
+constexpr std::array<std::string_view, 8> kOpenAttrs{"if",     "unless", "timeout", "mode",
+                                                     "source", "code",   "text",    "reason"};
+constexpr std::array<std::string_view, 13> kTransferAttrs{
+    "if",           "unless", "timeout",     "command", "protect", "resume", "size",
+    "close-notify", "verify", "expect-data", "code",    "text",    "reason"};
+constexpr std::array<std::string_view, 0> kNone{};
+
+constexpr std::array<std::string_view, 4> kModes{"pasv", "epsv", "port", "eprt"};
+constexpr std::array<std::string_view, 3> kResume{"control", "none", "other"};
+constexpr std::array<std::string_view, 3> kDataOutcomes{"success", "failure", "any"};
+constexpr std::array<std::string_view, 3> kUploadVerbs{"STOR", "APPE", "STOU"};
+
+/// The command's verb (its first word), upper-cased.
+std::string verb_of(std::string_view command) {
+    auto words = split_words(command);
+    std::string verb = words.empty() ? "" : words.front();
+    for (char& c : verb) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return verb;
+}
+
+}  // namespace
+
+SendRawStep load_send_raw(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kRawAttrs);
+    f.check_children(node, kNone, true);
+    SendRawStep step;
+    bool bad = false;
+    // The text is taken whole: pugixml keeps it untrimmed (whitespace-only text only when it
+    // is the element's single child, so comments would lose the blanks next to them).
+    for (pugi::xml_node child : node.children()) {
+        if (child.type() == pugi::node_comment || child.type() == pugi::node_pi) {
+            f.error(child, "no comments inside <send-raw>: its text is sent byte for byte");
+            bad = true;
+        } else if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) {
+            std::vector<EscapeProblem> problems;
+            step.bytes += decode_escapes(child.value(), problems);
+            for (const auto& p : problems) {
+                f.error(f.pos_in_text(child, p.index), p.message);
+                bad = true;
+            }
+        }
+    }
+    if (step.bytes.empty() && !bad) {
+        f.error(node, "empty <send-raw>: write the bytes to send as its text (\\r\\n escapes)");
+    }
+    check_variables(f, node, "", step.bytes);
+    return step;
+}
+
+ExpectCloseStep load_expect_close(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kCloseAttrs);
+    f.check_children(node, kNone);
+    return ExpectCloseStep{optional_reply(f, node)};
+}
+
+DataOpenStep load_data_open(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kOpenAttrs);
+    f.check_children(node, kNone);
+    DataOpenStep step;
+    if (f.required(node, "mode")) {
+        step.mode = choice_attr(f, node, "mode", kModes).value_or(step.mode);
+    }
+    if (pugi::xml_attribute a = node.attribute("source")) {
+        step.source = a.value();
+        if (!is_loopback_literal(step.source)) {
+            f.error(node, "source",
+                    "source '" + step.source +
+                        "' is not a loopback address literal: use one in 127.0.0.0/8 or ::1 "
+                        "(the harness only talks to loopback)");
+        }
+    }
+    step.reply = optional_reply(f, node);
+    return step;
+}
+
+TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kTransferAttrs);
+    f.check_children(node, kNone);
+    TransferStep step;
+    std::optional<std::string> command = f.required(node, "command");
+    if (command) {
+        step.command = *command;
+        std::string verb = verb_of(step.command);
+        if (verb.empty()) {
+            f.error(node, "command", "empty command: write one like \"RETR file.bin\"");
+        } else if (step.command.find_first_of("\r\n") != std::string::npos) {
+            f.error(node, "command", "command holds one line; CR LF is appended by the harness");
+        }
+        check_variables(f, node, "command", step.command);
+        for (std::string_view v : kUploadVerbs) {
+            step.upload = step.upload || verb == v;
+        }
+    }
+    step.protect = bool_attr(f, node, "protect").value_or(true);
+    step.resume = choice_attr(f, node, "resume", kResume).value_or(step.resume);
+    if (pugi::xml_attribute a = node.attribute("size"); a && command) {
+        if (!step.upload) {
+            f.error(
+                node, "size",
+                "size on a download ('" + step.command + "'): only STOR, APPE and STOU send bytes");
+        } else if (auto size = parse_size(a.value())) {
+            step.size = *size;
+        } else {
+            f.error(node, "size",
+                    "bad size '" + std::string(a.value()) +
+                        "' (bytes like 4096, or 64k or 16M; at most 1024M)");
+        }
+    }
+    step.close_notify = bool_attr(f, node, "close-notify").value_or(true);
+    if (pugi::xml_attribute a = node.attribute("verify"); a && command) {
+        if (step.upload) {
+            f.error(node, "verify",
+                    "verify on an upload ('" + step.command +
+                        "'): it checks a download against the last upload");
+        } else {
+            step.verify = bool_attr(f, node, "verify").value_or(false);
+        }
+    }
+    step.data = choice_attr(f, node, "expect-data", kDataOutcomes).value_or(step.data);
+    step.reply = optional_reply(f, node);
+    return step;
+}
+
+}  // namespace fc::detail
