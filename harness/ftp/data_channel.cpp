@@ -159,6 +159,10 @@ const TlsFacts* DataConnection::tls_facts() const {
     return tls_ ? &tls_->facts() : nullptr;
 }
 
+SslSessionPtr DataConnection::tls_session() const {
+    return tls_ ? tls_->session() : nullptr;
+}
+
 IoResult DataConnection::send(std::string_view data, Deadline deadline) {
     return tls_ ? tls_->write_all(data, deadline, cancel_)
                 : send_all(fd_.get(), data, deadline, cancel_);

@@ -64,6 +64,8 @@ public:
     TlsHandshakeResult protect(const TlsClientOptions& options, Deadline deadline);
     bool is_protected() const { return tls_ != nullptr; }
     const TlsFacts* tls_facts() const;
+    /// This connection's TLS session (to offer for resumption); null in clear.
+    SslSessionPtr tls_session() const;
     /// The peer's numeric address.
     const std::string& peer() const { return peer_; }
 

@@ -1,8 +1,12 @@
 #include "harness/ftp/data_channel.hpp"
 
+#include <csignal>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "harness/testing/temp_dir.hpp"
+#include "harness/tls/pki.hpp"
 
 namespace fc {
 namespace {
@@ -87,6 +91,116 @@ TEST(DataChannel, ClearTransferOverLoopbackCountsAndHashes) {
     EXPECT_EQ(r.status, IoStatus::ok) << r.error;
     EXPECT_EQ(r.bytes, payload.size());
     EXPECT_EQ(r.sha256, sha256_hex(payload));
+}
+
+// Protected transfers: the data connection's TLS server is a TlsStream on a shared
+// context (as a real server's data connections share its session cache).
+class ProtectedData : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        std::signal(SIGPIPE, SIG_IGN);
+        dir_ = new testing::TempDir("data-tls");
+        pki_ = new PkiFiles(make_test_pki(dir_->path() / "pki"));
+        TlsServerOptions o;
+        o.cert_file = pki_->server_cert;
+        o.key_file = pki_->server_key;
+        context_ = new TlsServerContext(o);
+    }
+    static void TearDownTestSuite() {
+        delete context_;
+        delete pki_;
+        delete dir_;
+    }
+
+    TlsClientOptions client() const {
+        TlsClientOptions o;
+        o.ca_file = pki_->ca_cert;
+        o.verify_name = "127.0.0.1";
+        o.max_version = TLS1_2_VERSION;  // sessions are ready right after the handshake
+        return o;
+    }
+
+    // The server side sends `payload` (close_notify at the end unless `truncate`).
+    struct Served {
+        std::thread thread;
+        std::uint16_t port = 0;
+    };
+    static Served serve(const std::string& payload, bool truncate) {
+        std::string error;
+        auto listener = std::make_shared<UniqueFd>(tcp_listen("127.0.0.1", 0, &error));
+        Served s;
+        s.port = local_port(listener->get());
+        s.thread = std::thread([listener, payload, truncate] {
+            std::string e;
+            UniqueFd fd = tcp_accept(listener->get(), Deadline::after(Millis(5000)), {}, &e);
+            ASSERT_TRUE(fd) << e;
+            auto r = TlsStream::accept(fd.get(), *context_, Deadline::after(Millis(5000)), {});
+            ASSERT_TRUE(r.stream) << r.error;
+            EXPECT_TRUE(r.stream->write_all(payload, Deadline::after(Millis(5000)), {}).ok());
+            if (!truncate) {
+                r.stream->shutdown(Deadline::after(Millis(1000)), {}, false);
+            }
+        });
+        return s;
+    }
+
+    static testing::TempDir* dir_;
+    static PkiFiles* pki_;
+    static TlsServerContext* context_;
+};
+
+testing::TempDir* ProtectedData::dir_ = nullptr;
+PkiFiles* ProtectedData::pki_ = nullptr;
+TlsServerContext* ProtectedData::context_ = nullptr;
+
+TEST_F(ProtectedData, DownloadWithCloseNotifyIsCompleteAndResumesTheSession) {
+    std::string payload = make_payload(200000);
+    Served first = serve(payload, false);
+    std::string error;
+    auto c1 = DataConnection::connect({"127.0.0.1", first.port}, "", Deadline::after(Millis(5000)),
+                                      {}, &error);
+    ASSERT_TRUE(c1) << error;
+    TlsHandshakeResult h1 = c1->protect(client(), Deadline::after(Millis(5000)));
+    ASSERT_TRUE(c1->is_protected()) << h1.error;
+    ReceiveResult r1 = c1->receive_all(Deadline::after(Millis(5000)));
+    first.thread.join();
+    EXPECT_EQ(r1.status, IoStatus::ok) << r1.error;
+    EXPECT_TRUE(r1.close_notify);
+    EXPECT_EQ(r1.bytes, payload.size());
+    EXPECT_EQ(r1.sha256, sha256_hex(payload));
+    EXPECT_FALSE(c1->tls_facts()->resumed);
+
+    // A second data connection offering the first one's session resumes it.
+    Served second = serve("x", false);
+    auto c2 = DataConnection::connect({"127.0.0.1", second.port}, "", Deadline::after(Millis(5000)),
+                                      {}, &error);
+    ASSERT_TRUE(c2) << error;
+    SslSessionPtr session = c1->tls_session();
+    ASSERT_TRUE(session);
+    TlsClientOptions resume = client();
+    resume.resume = session.get();
+    TlsHandshakeResult h2 = c2->protect(resume, Deadline::after(Millis(5000)));
+    ASSERT_TRUE(c2->is_protected()) << h2.error;
+    EXPECT_TRUE(c2->tls_facts()->resumed);
+    c2->receive_all(Deadline::after(Millis(5000)));
+    second.thread.join();
+}
+
+TEST_F(ProtectedData, DownloadWithoutCloseNotifyIsReportedAsTruncated) {
+    std::string payload = make_payload(50000);
+    Served s = serve(payload, true);
+    std::string error;
+    auto c = DataConnection::connect({"127.0.0.1", s.port}, "", Deadline::after(Millis(5000)), {},
+                                     &error);
+    ASSERT_TRUE(c) << error;
+    c->protect(client(), Deadline::after(Millis(5000)));
+    ASSERT_TRUE(c->is_protected());
+    ReceiveResult r = c->receive_all(Deadline::after(Millis(5000)));
+    s.thread.join();
+    EXPECT_EQ(r.status, IoStatus::closed);
+    EXPECT_FALSE(r.close_notify);
+    EXPECT_EQ(r.bytes, payload.size());
+    EXPECT_NE(r.error.find("without close_notify"), std::string::npos) << r.error;
 }
 
 }  // namespace
