@@ -87,8 +87,8 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
         if (s.server_role == Role::under_test && s.client_role == Role::reference &&
             reference_client != nullptr) {
             for (const ServerManifest* server : chosen_servers) {
-                cells.push_back(
-                    {&s, server, reference_client, server->name, reference_client->name});
+                cells.push_back({&s, server, reference_client, server->name, reference_client->name,
+                                 s.server_features, false});
             }
         }
         // Client-side and interop scenarios need the reference server and the real-client
