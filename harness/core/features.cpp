@@ -25,66 +25,83 @@ constexpr std::array<std::string_view, 13> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 59> kMisbehaviours{
-    "auth-tls-334",           // answers AUTH TLS with 334 instead of 234
-    "auth-no-handshake",      // answers 234, then never completes a handshake
-    "feat-hides-auth-tls",    // FEAT omits the AUTH TLS line
-    "feat-hides-pbsz-prot",   // FEAT omits PBSZ and PROT
-    "prot-without-pbsz",      // accepts PROT before PBSZ
-    "prot-s-accepted",        // answers 200 to PROT S / PROT E
-    "prot-unknown-accepted",  // answers 200 (not 504) to an unknown PROT level
-    "prot-c-refused",         // refuses PROT C with 534 although no policy asks for it
-    "auth-case-sensitive",         // refuses (500/504) AUTH TLS sent as "AUTH tls" or "auth tls"
-    "auth-tls-c-refused",          // answers 504 to AUTH TLS-C instead of treating it as AUTH TLS
-    "auth-unknown-accepted",       // answers 234 to AUTH with an unknown mechanism (AUTH X-FOO)
-    "auth-empty-accepted",         // answers 234 to AUTH without a mechanism instead of 501
-    "auth-twice-accepted",         // answers 234 to a second AUTH TLS inside TLS and starts no new handshake
-    "auth-after-login-accepted",   // answers 234 to AUTH TLS after a cleartext login and keeps the login
-    "auth-keeps-pending-user",     // keeps a USER sent before AUTH, so PASS right after the handshake logs in
-    "auth-pipelined-executed",     // executes a command pipelined in clear after AUTH TLS and answers it inside TLS
-    "handshake-failure-continues", // after a failed control handshake goes on answering commands in clear
-    "feat-refused-before-auth",    // answers FEAT before AUTH with 550 when TLS is required
-    "quit-refused-before-auth",    // answers QUIT before AUTH with 550 when TLS is required
-    "host-without-sni-accepted",   // answers 220 to HOST on a TLS session whose ClientHello had no SNI
-    "host-sni-mismatch-accepted",  // answers 220 to HOST naming another host than the TLS SNI
-    "adat-accepted",               // answers 235 to ADAT after AUTH TLS
-    "mic-conf-enc-accepted",       // answers 200 to MIC, CONF and ENC after AUTH TLS
-    "stat-reply-in-clear",         // writes the multi-line STAT reply in clear on a TLS control connection
-    "pbsz-before-auth-accepted",   // answers 200 to PBSZ before AUTH
-    "prot-before-auth-accepted",   // answers 200 to PROT before AUTH
-    "pbsz-zero-refused",           // answers 503 to PBSZ 0 after a successful AUTH TLS
-    "pbsz-echoes-size",            // answers PBSZ 1024 with 200 but without a PBSZ=0 token
-    "pbsz-garbage-accepted",       // answers 200 to PBSZ with a non-numeric or larger-than-32-bit argument
-    "prot-p-refused",              // answers 534 to PROT P after PBSZ 0 although no policy forbids it
-    "prot-c-ignored",              // keeps protecting data connections after PROT C (PROT P stays in force)
-    "prot-p-forgotten",            // falls back to clear data after the first protected transfer of a PROT P
-    "prot-level-fixed-at-pasv",    // uses the protection level in force at PASV, not at the transfer command
-    "data-no-tls",                 // sends data in clear under PROT P (no TLS handshake on the data connection)
-    "data-other-cert",             // presents the ECDSA certificate (CN other than localhost) on data connections
-    "data-port-tls-client",        // acts as TLS client (sends a ClientHello) on PORT/EPRT data connections
-    "data-no-close-notify",        // closes protected download data connections without close_notify
-    "truncated-upload-accepted",   // answers 226 to a protected upload ended without close_notify
-    "upload-tail-lost",            // stores only the first 64 KiB of a protected upload and still answers 226
-    "appe-overwrites",             // treats APPE like STOR (replaces the file instead of appending)
-    "epsv-format-wrong",           // answers EPSV with 229 but without the (|||port|) form
-    "epsv-bad-proto-accepted",     // answers 229 to EPSV with an unsupported network protocol (EPSV 2)
-    "eprt-bad-proto-accepted",     // answers 200 to EPRT with an unknown network protocol (|3|)
-    "epsv-all-ignored",            // still accepts PASV after EPSV ALL
-    "rest-refused",                // answers 502 to REST
-    "data-session-not-resumable",  // never resumes a TLS session on data connections (full handshake each time)
-    "data-session-resumable-once", // resumes the control session only on the first data connection of a login
-    "data-tls-version-differs",    // negotiates TLS 1.2 on data connections whatever the control connection uses
-    "ccc-before-login-accepted",   // answers 200 to CCC before login and clears the control channel
-    "ccc-clear-accepted",          // answers 200 to CCC on a control connection that has no TLS
-    "ccc-no-close-notify",         // answers 200 to CCC but closes TLS without sending close_notify
-    "ccc-drops-data-protection",   // after CCC serves data connections in clear although PROT P is in force
-    "pbsz-after-ccc-accepted",     // answers 200 to PBSZ after CCC
-    "prot-after-ccc-accepted",     // answers 200 to PROT after CCC
-    "rein-ignored",                // answers 200 to REIN without resetting the TLS session
-    "client-cert-valid-refused",   // refuses every client certificate, even a valid one from the trusted CA
-    "tls10-accepted",              // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
-    "tls11-accepted",              // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
-    "tls13-disabled",              // never negotiates TLS 1.3 (highest version TLS 1.2)
+constexpr std::array<std::string_view, 61> kMisbehaviours{
+    "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
+    "auth-no-handshake",          // answers 234, then never completes a handshake
+    "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
+    "feat-hides-pbsz-prot",       // FEAT omits PBSZ and PROT
+    "prot-without-pbsz",          // accepts PROT before PBSZ
+    "prot-s-accepted",            // answers 200 to PROT S / PROT E
+    "prot-unknown-accepted",      // answers 200 (not 504) to an unknown PROT level
+    "prot-c-refused",             // refuses PROT C with 534 although no policy asks for it
+    "auth-case-sensitive",        // refuses (500/504) AUTH TLS sent as "AUTH tls" or "auth tls"
+    "auth-tls-c-refused",         // answers 504 to AUTH TLS-C instead of treating it as AUTH TLS
+    "auth-unknown-accepted",      // answers 234 to AUTH with an unknown mechanism (AUTH X-FOO)
+    "auth-empty-accepted",        // answers 234 to AUTH without a mechanism instead of 501
+    "auth-twice-accepted",        // answers 234 to a second AUTH TLS inside TLS and starts no new
+                                  // handshake
+    "auth-after-login-accepted",  // answers 234 to AUTH TLS after a cleartext login and keeps the
+                                  // login
+    "auth-keeps-pending-user",  // keeps a USER sent before AUTH, so PASS right after the handshake
+                                // logs in
+    "auth-pipelined-executed",  // executes a command pipelined in clear after AUTH TLS and answers
+                                // it inside TLS
+    "handshake-failure-continues",  // after a failed control handshake goes on answering commands
+                                    // in clear
+    "feat-refused-before-auth",     // answers FEAT before AUTH with 550 when TLS is required
+    "quit-refused-before-auth",     // answers QUIT before AUTH with 550 when TLS is required
+    "host-without-sni-accepted",    // answers 220 to HOST on a TLS session whose ClientHello had no
+                                    // SNI
+    "host-sni-mismatch-accepted",   // answers 220 to HOST naming another host than the TLS SNI
+    "adat-accepted",                // answers 235 to ADAT after AUTH TLS
+    "mic-conf-enc-accepted",        // answers 200 to MIC, CONF and ENC after AUTH TLS
+    "stat-reply-in-clear",  // writes the multi-line STAT reply in clear on a TLS control connection
+    "pbsz-before-auth-accepted",  // answers 200 to PBSZ before AUTH
+    "prot-before-auth-accepted",  // answers 200 to PROT before AUTH
+    "pbsz-zero-refused",          // answers 503 to PBSZ 0 after a successful AUTH TLS
+    "pbsz-echoes-size",           // answers PBSZ 1024 with 200 but without a PBSZ=0 token
+    "pbsz-garbage-accepted",      // answers 200 to PBSZ with a non-numeric or larger-than-32-bit
+                                  // argument
+    "prot-p-refused",    // answers 534 to PROT P after PBSZ 0 although no policy forbids it
+    "prot-c-ignored",    // keeps protecting data connections after PROT C (PROT P stays in force)
+    "prot-p-forgotten",  // falls back to clear data after the first protected transfer of a PROT P
+    "prot-level-fixed-at-pasv",  // uses the protection level in force at PASV, not at the transfer
+                                 // command
+    "data-no-tls",  // sends data in clear under PROT P (no TLS handshake on the data connection)
+    "data-other-cert",       // presents a certificate for another name (CN=other.example) on data
+                             // connections
+    "data-port-tls-client",  // acts as TLS client (sends a ClientHello) on PORT/EPRT data
+                             // connections
+    "data-no-close-notify",  // closes protected download data connections without close_notify
+    "truncated-upload-accepted",  // answers 226 to a protected upload ended without close_notify
+    "upload-tail-lost",  // stores only the first 64 KiB of a protected upload and still answers 226
+    "appe-overwrites",   // treats APPE like STOR (replaces the file instead of appending)
+    "epsv-format-wrong",        // answers EPSV with 229 but without the (|||port|) form
+    "epsv-bad-proto-accepted",  // answers 229 to EPSV with an unsupported network protocol (EPSV 2)
+    "eprt-bad-proto-accepted",  // answers 200 to EPRT with an unknown network protocol (|3|)
+    "epsv-all-ignored",         // still accepts PASV after EPSV ALL
+    "rest-refused",             // answers 502 to REST
+    "data-session-not-resumable",   // never resumes a TLS session on data connections (full
+                                    // handshake each time)
+    "data-session-resumable-once",  // resumes the control session only on the first data connection
+                                    // of a login
+    "data-tls-version-differs",     // negotiates another TLS version on data than on control (1.2
+                                    // under a 1.3 control, 1.3 under 1.2)
+    "ccc-before-login-accepted",  // answers 200 to CCC before login and clears the control channel
+    "ccc-clear-accepted",         // answers 200 to CCC on a control connection that has no TLS
+    "ccc-no-close-notify",        // answers 200 to CCC but closes TLS without sending close_notify
+    "ccc-drops-data-protection",  // after CCC serves data connections in clear although PROT P is
+                                  // in force
+    "pbsz-after-ccc-accepted",    // answers 200 to PBSZ after CCC
+    "prot-after-ccc-accepted",    // answers 200 to PROT after CCC
+    "rein-ignored",               // answers 200 to REIN without resetting the TLS session
+    "client-cert-valid-refused",  // refuses every client certificate, even a valid one from the
+                                  // trusted CA
+    "tls10-accepted",       // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
+    "tls11-accepted",       // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
+    "tls13-disabled",       // never negotiates TLS 1.3 (highest version TLS 1.2)
+    "auth-ssl-refused",     // answers 504 to AUTH SSL although configured to accept it
+    "auth-ssl-clear-data",  // accepts AUTH SSL but keeps data connections clear until PROT P
 };
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

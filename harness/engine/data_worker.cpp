@@ -75,6 +75,11 @@ void DataWorker::run() {
         out.received = conn->receive_all(job_.deadline);
         out.transferred = out.received.status == IoStatus::ok;
         out.transfer_error = out.received.error;
+        if (conn->tls_facts()) {
+            out.facts = *conn->tls_facts();
+        }
+        // Answer the server's close_notify with ours (RFC 4217 12.6), bounded.
+        conn->finish(Deadline::after(std::min(job_.deadline.remaining(), Millis(500))));
         out.notes.push_back(
             "data: received " + std::to_string(out.received.bytes) + " bytes, sha256 " +
             out.received.sha256.substr(0, 16) + "..." +
@@ -83,7 +88,7 @@ void DataWorker::run() {
             (out.transferred ? "" : " (" + out.transfer_error + ")"));
     }
     if (conn && conn->tls_facts()) {
-        out.facts = *conn->tls_facts();  // downloads: includes close_notify received
+        out.facts = *conn->tls_facts();  // the connection was never used for a transfer
     }
     out.stopped = stop_.load();
     conn.reset();

@@ -71,6 +71,10 @@ private:
     std::optional<TlsFacts> last_data_facts_;
     bool last_data_close_notify_ = false;
     std::optional<TlsFacts> ended_control_facts_;  ///< after <tls-shutdown>
+    /// The options of the last control handshake: data connections and the "other"
+    /// session use the same versions, ciphers and certificate, as a real client would.
+    std::optional<TlsClientOptions> control_tls_;
+    TlsClientOptions data_tls() const { return control_tls_ ? *control_tls_ : client_tls(nullptr); }
     /// What this session uploaded, by file name: size and SHA-256.
     std::map<std::string, std::pair<std::uint64_t, std::string>> uploads_;
 };

@@ -110,7 +110,11 @@ void Session::execute(const TransferStep& step) {
     std::string command = text(step.command);
     SslSessionPtr offered;
     if (step.protect && step.resume == "control") {
-        offered = channel_.tls_session();
+        // A copy: OpenSSL marks a session it resumed unresumable when that connection
+        // ends without close_notify, and the control session must stay offerable.
+        if (SslSessionPtr control = channel_.tls_session()) {
+            offered.reset(SSL_SESSION_dup(control.get()));
+        }
     } else if (step.protect && step.resume == "other") {
         offered = other_session();
         if (!offered) {
@@ -122,7 +126,7 @@ void Session::execute(const TransferStep& step) {
     job.connection = std::move(data_connection_);
     job.listener = std::move(data_listener_);
     job.protect = step.protect;
-    job.tls = client_tls(nullptr);
+    job.tls = data_tls();
     job.tls.resume = offered.get();
     job.upload = step.upload;
     std::string upload_sha;

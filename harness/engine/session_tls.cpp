@@ -94,7 +94,8 @@ void Session::execute(const TlsHandshakeStep& step) {
 }
 
 void Session::handshake(const TlsHandshakeStep& step) {
-    TlsHandshakeResult r = channel_.start_tls(client_tls(&step), deadline());
+    control_tls_ = client_tls(&step);
+    TlsHandshakeResult r = channel_.start_tls(*control_tls_, deadline());
     if (channel_.is_protected()) {
         const TlsFacts* facts = channel_.tls_facts();
         outcome_.properties["tls.version"] = facts->version;
@@ -184,7 +185,7 @@ SslSessionPtr Session::other_session(Transcript& scratch) {
         return r.reply && r.reply->code == code;
     };
     if (!ok(220) || !other.send_line("AUTH TLS", until).ok() || !ok(234) ||
-        (other.start_tls(client_tls(nullptr), until), !other.is_protected())) {
+        (other.start_tls(data_tls(), until), !other.is_protected())) {
         return nullptr;
     }
     // A reply read after the handshake carries TLS 1.3 tickets in with it.
