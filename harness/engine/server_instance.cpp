@@ -61,6 +61,28 @@ std::vector<std::string> split_words(const std::string& text) {
     return words;
 }
 
+// One <prepare> command: its output goes to the cell's prepare.log; failure is the
+// cell's harness error, with the command's last words.
+void run_prepare(const std::vector<std::string>& argv, const InstanceRequest& req) {
+    if (argv.empty()) {
+        return;
+    }
+    CommandOutput out = run_command(argv, Deadline::after(Millis(10000)), req.cancel);
+    std::string line;
+    for (const auto& w : argv) {
+        line += (line.empty() ? "" : " ") + w;
+    }
+    std::ofstream log(req.log_dir / "prepare.log", std::ios::app);
+    log << "$ " << line << "\n" << out.output;
+    if (out.timed_out || !out.exit_code || *out.exit_code != 0) {
+        std::string tail =
+            out.output.size() > 400 ? out.output.substr(out.output.size() - 400) : out.output;
+        throw HarnessError("prepare command failed (" +
+                           (out.exit_code ? "exit " + std::to_string(*out.exit_code) : out.error) +
+                           "): " + line + (tail.empty() ? "" : ": " + tail));
+    }
+}
+
 // The unprivileged account that server sessions run as.
 std::pair<unsigned, unsigned> nobody_ids() {
     unsigned uid = 65534;
@@ -198,6 +220,9 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
             fs::path into = substitute(t.into, vars, m.file.string());
             write_file(into, text, t.mode);
             write_file(req.log_dir / "config" / into.filename(), text, 0644);
+        }
+        for (const std::string& command : m.prepare) {
+            run_prepare(split_words(substitute(command, vars, m.file.string())), req);
         }
         ProcessSpec spec;
         spec.argv = split_words(substitute(m.argv, vars, m.file.string()));

@@ -46,6 +46,10 @@ struct ServerManifest {
     std::string version_command;  ///< shell-free argv template, e.g. "${binary} -v"
     std::string version_regex;    ///< first capture group is the version; "" = whole first line
     std::vector<TemplateFile> files;
+    /// Commands run in order after the config files are written and before the server
+    /// starts (e.g. building a user database); argv templates like `argv`. A command that
+    /// fails or overruns 10 s is a harness error of the cell.
+    std::vector<std::string> prepare;
     std::string argv;  ///< argv template, split on whitespace after substitution
     std::string ready_banner = "220";
     std::chrono::milliseconds ready_within{5000};

@@ -34,8 +34,8 @@ constexpr std::array<std::string_view, 20> kPlaceholders{"prefix",
                                                          "features"};
 
 constexpr std::array<std::string_view, 3> kServerAttrs{"name", "title", "package"};
-constexpr std::array<std::string_view, 7> kServerChildren{"binary", "version", "config",   "argv",
-                                                          "ready",  "feature", "deviation"};
+constexpr std::array<std::string_view, 8> kServerChildren{
+    "binary", "version", "config", "prepare", "argv", "ready", "feature", "deviation"};
 constexpr std::array<std::string_view, 4> kClientAttrs{"name", "title", "package", "builtin"};
 constexpr std::array<std::string_view, 2> kClientChildren{"version", "deviation"};
 constexpr std::array<std::string_view, 1> kBinaryAttrs{"default"};
@@ -212,6 +212,16 @@ void load_server_body(XmlFile& f, pugi::xml_node root, ServerManifest& m) {
     m.version_stdin_from_stdout = v.stdin_from_stdout;
     for (pugi::xml_node config : root.children("config")) {
         load_config(f, config, m);
+    }
+    for (pugi::xml_node prepare : root.children("prepare")) {
+        f.check_attributes(prepare, kNone);
+        f.check_children(prepare, kNone, true);
+        std::string command = collapse_whitespace(prepare.text().get());
+        if (command.empty()) {
+            f.error(prepare, "empty <prepare>: write a command line or drop the element");
+        }
+        check_placeholders(f, prepare, "", command);
+        m.prepare.push_back(command);
     }
     if (pugi::xml_node argv = f.single(root, "argv", true)) {
         f.check_attributes(argv, kNone);
