@@ -19,7 +19,11 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
+#include "harness/engine/server_instance.hpp"
+#include "harness/proc/ports.hpp"
+#include "harness/scenario/manifest_loader.hpp"
 #include "harness/testing/temp_dir.hpp"
+#include "harness/tls/pki.hpp"
 
 namespace {
 
@@ -230,6 +234,115 @@ TEST(CliRealServer, ProftpdSettingControlsMakeTheirScenariosFail) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find(" 0 still passing, 0 error"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("PASSES "), std::string::npos) << r.out;
+}
+
+// --target: a ProFTPD started here, outside the CLI, configured with tls-required only.
+// Scenarios that need more are unsupported (the user did not declare it), the rest pass.
+TEST(CliRealServer, TargetRunsAgainstAServerStartedElsewhere) {
+    TempDir dir("cli-target");
+    std::vector<fc::Diagnostic> diags;
+    auto manifest =
+        fc::load_server_manifest(kSource / "servers" / "proftpd" / "manifest.xml", diags);
+    ASSERT_TRUE(manifest) << (diags.empty() ? "" : diags[0].str());
+    fc::PkiFiles pki = fc::make_test_pki(dir.path() / "pki");
+    fc::Credentials credentials = fc::make_credentials();
+    fc::PortAllocator ports;
+    std::vector<std::string> missing;
+    std::vector<std::string> features{"tls-required"};
+    auto text = fc::realise_features(*manifest, features, &missing);
+    ASSERT_TRUE(text);
+    fs::create_directories(dir.path() / "server");
+    fc::InstanceRequest request{&*manifest,
+                                features,
+                                *text,
+                                &pki,
+                                &credentials,
+                                fc::default_prefix(),
+                                dir.path() / "server",
+                                &ports,
+                                {}};
+    auto server = fc::ServerInstance::start(request);
+    fs::path out = dir.path() / "run";
+    CliResult r = run_cli(
+        {"run", (kSource / "scenarios").string(), "--target",
+         "127.0.0.1:" + std::to_string(server->target().port), "--user", credentials.user,
+         "--password", credentials.password, "--ca", pki.ca_cert.string(), "--features",
+         "tls-required", "--scenario",
+         "auth-tls-234,user-before-auth-refused,data-stor-retr-roundtrip,clear-list-refused",
+         "--out", out.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("not started or configured by ftps-conform"), std::string::npos) << r.out;
+    pugi::xml_document junit;
+    ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
+    pugi::xml_node suites = junit.child("testsuites");
+    EXPECT_EQ(suites.attribute("tests").as_int(), 4);
+    EXPECT_EQ(suites.attribute("failures").as_int(), 0);
+    EXPECT_EQ(suites.attribute("errors").as_int(), 0);
+    EXPECT_EQ(suites.attribute("skipped").as_int(), 1);
+    pugi::xml_node skipped = suites.find_node([](pugi::xml_node n) {
+        return std::string(n.name()) == "testcase" &&
+               std::string(n.attribute("name").value()) == "clear-list-refused";
+    });
+    ASSERT_TRUE(skipped);
+    EXPECT_NE(std::string(skipped.child("skipped").attribute("message").value())
+                  .find("not declared with --features: data-tls-required"),
+              std::string::npos);
+    EXPECT_TRUE(server->exited() == std::nullopt) << "the harness must not touch the server";
+}
+
+// --endpoints: a server project's own manifest from outside the repository, naming its
+// own binary (here a copy of the prefix's ProFTPD standing in for a fresh build).
+TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
+    TempDir dir("cli-endpoints");
+    fs::path mine = dir.path() / "endpoints" / "myproftpd";
+    fs::create_directories(mine);
+    for (const auto& entry : fs::directory_iterator(kSource / "servers" / "proftpd")) {
+        fs::copy_file(entry.path(), mine / entry.path().filename());
+    }
+    fs::create_directories(dir.path() / "build");
+    fs::path binary = dir.path() / "build" / "proftpd";
+    fs::copy_file(fc::default_prefix() / "usr" / "sbin" / "proftpd", binary);
+    std::string manifest = slurp(mine / "manifest.xml");
+    manifest = std::regex_replace(manifest, std::regex(R"(name="proftpd")"), R"(name="myproftpd")");
+    manifest =
+        std::regex_replace(manifest, std::regex(R"(default="\$\{prefix\}/usr/sbin/proftpd")"),
+                           "default=\"" + binary.string() + "\"");
+    ASSERT_NE(manifest.find(binary.string()), std::string::npos);
+    write(mine / "manifest.xml", manifest);
+
+    fs::path out = dir.path() / "run";
+    CliResult r =
+        run_cli({"run", (kSource / "scenarios").string(), "--endpoints",
+                 (dir.path() / "endpoints").string(), "--servers", "myproftpd", "--scenario",
+                 "auth-tls-234,data-stor-retr-roundtrip", "--out", out.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("server myproftpd: version 1.3"), std::string::npos) << r.out;
+    pugi::xml_document junit;
+    ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
+    pugi::xml_node suite =
+        junit.child("testsuites")
+            .find_child_by_attribute("testsuite", "name", "myproftpd__reference");
+    ASSERT_TRUE(suite);
+    EXPECT_EQ(suite.attribute("tests").as_int(), 2);
+    EXPECT_EQ(suite.attribute("failures").as_int() + suite.attribute("errors").as_int(), 0);
+    EXPECT_NE(slurp(out / "myproftpd__reference" / "auth-tls-234" / "config" / "proftpd.conf")
+                  .find("ModulePath"),
+              std::string::npos);
+}
+
+TEST(Cli, TargetOptionsAreChecked) {
+    EXPECT_EQ(run_cli({"run", "--user", "alice"}).exit_code, 2);
+    CliResult port =
+        run_cli({"run", "--target", "127.0.0.1:99999", "--user", "a", "--password", "b"});
+    EXPECT_EQ(port.exit_code, 2);
+    EXPECT_NE(port.err.find("1-65535"), std::string::npos) << port.err;
+    CliResult feature = run_cli({"run", "--target", "127.0.0.1:2121", "--user", "a", "--password",
+                                 "b", "--features", "tls-requird"});
+    EXPECT_EQ(feature.exit_code, 2);
+    EXPECT_NE(feature.err.find("did you mean 'tls-required'"), std::string::npos) << feature.err;
+    CliResult both = run_cli({"run", "--target", "127.0.0.1:2121", "--user", "a", "--password", "b",
+                              "--servers", "proftpd"});
+    EXPECT_EQ(both.exit_code, 2);
 }
 
 // Ctrl-C in the middle of a cell: the run stops within a second or two, exits 3, writes

@@ -8,6 +8,7 @@
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
 #include "harness/core/error.hpp"
+#include "harness/core/features.hpp"
 #include "harness/engine/runner.hpp"
 #include "harness/engine/server_instance.hpp"
 #include "reports/console.hpp"
@@ -30,8 +31,72 @@ const OptionSpec kRunOptions[] = {
     {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
     {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
     {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
+    {"target", true, "HOST:PORT", "test a server that already listens there (no servers started)"},
+    {"user", true, "USER", "--target: the user to log in as"},
+    {"password", true, "PASSWORD", "--target: that user's password"},
+    {"ca", true, "FILE",
+     "--target: verify the server certificate with this CA (else: not verified)"},
+    {"features", true, "f1,f2", "--target: the features the server is configured with"},
     {"help", false, "", "show this help"},
 };
+
+// --target HOST:PORT (IPv6 as [::1]:PORT) and its companions.
+std::optional<ExternalTarget> parse_target(const ParsedArgs& a) {
+    auto text = a.value("target");
+    for (const char* companion : {"user", "password", "ca", "features"}) {
+        if (!text && a.value(companion)) {
+            throw UsageError(std::string("--") + companion + " only goes with --target");
+        }
+    }
+    if (!text) {
+        return std::nullopt;
+    }
+    if (a.value("servers")) {
+        throw UsageError(
+            "--target and --servers exclude each other: --target tests one server "
+            "that is already running");
+    }
+    ExternalTarget t;
+    std::string hostport = *text;
+    std::size_t colon = hostport.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == hostport.size()) {
+        throw UsageError("--target wants HOST:PORT with a numeric address, not '" + hostport + "'");
+    }
+    t.host = hostport.substr(0, colon);
+    if (t.host.size() > 2 && t.host.front() == '[' && t.host.back() == ']') {
+        t.host = t.host.substr(1, t.host.size() - 2);
+    }
+    try {
+        std::size_t used = 0;
+        int port = std::stoi(hostport.substr(colon + 1), &used);
+        if (used != hostport.size() - colon - 1 || port < 1 || port > 65535) {
+            throw std::out_of_range("port");
+        }
+        t.port = static_cast<std::uint16_t>(port);
+    } catch (const std::exception&) {
+        throw UsageError("--target port must be 1-65535, not '" + hostport.substr(colon + 1) + "'");
+    }
+    if (!a.value("user") || !a.value("password")) {
+        throw UsageError("--target needs --user and --password");
+    }
+    t.user = *a.value("user");
+    t.password = *a.value("password");
+    if (auto ca = a.value("ca")) {
+        if (!fs::is_regular_file(*ca)) {
+            throw UsageError("--ca " + *ca + " is not a file");
+        }
+        t.ca_file = fs::absolute(*ca);
+    }
+    for (const auto& f : a.list("features")) {
+        if (!is_known_server_feature(f)) {
+            std::string guess = closest_match(f, known_server_features());
+            throw UsageError("unknown feature '" + f + "' in --features" +
+                             (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+        }
+        t.features.push_back(f);
+    }
+    return t;
+}
 
 void print_help(std::ostream& out) {
     out << "usage: ftps-conform run [PATH...] [options]\n\n"
@@ -109,13 +174,20 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     }
     Workspace ws = load_workspace(paths, extra, err);
     Selection sel{a.list("servers"), a.list("clients"), a.list("tags"), a.list("scenario")};
+    std::optional<ExternalTarget> external = parse_target(a);
+    std::vector<ServerManifest> external_servers;
+    if (external) {
+        external_servers.push_back(external_manifest(*external));
+    }
     std::vector<PlannedCell> cells =
-        make_plan(ws.scenarios, ws.endpoints.servers, ws.endpoints.clients, sel);
+        make_plan(ws.scenarios, external ? external_servers : ws.endpoints.servers,
+                  ws.endpoints.clients, sel);
 
     RunConfig config;
     config.out_dir = choose_out_dir(a);
     config.step_timeout = parse_timeout(a);
     config.keep = a.has("keep");
+    config.external = external;
     config.prefix = default_prefix();
     config.cancel = cancel;
     fs::create_directories(config.out_dir);

@@ -125,6 +125,14 @@ private:
             return;
         }
         checked_.insert("server:" + m.name);
+        if (config_.external) {
+            const ExternalTarget& t = *config_.external;
+            note("server " + m.name + ": already listening on " + t.host + ":" +
+                 std::to_string(t.port) + ", not started or configured by ftps-conform" +
+                 (t.ca_file.empty() ? "; its certificate is NOT verified (no --ca)" : ""));
+            run.endpoints.push_back({m.name, "server", "external"});
+            return;
+        }
         Variables vars = manifest_variables(m, config_.prefix);
         std::string error;
         std::string version;
@@ -167,13 +175,19 @@ private:
         auto features = realise_features(server, cell.server_features, &missing);
         if (!features) {
             r.verdict = Verdict::unsupported;
-            r.reason = server.name + " cannot realise feature(s):";
+            r.reason = config_.external ? "needs feature(s) not declared with --features:"
+                                        : server.name + " cannot realise feature(s):";
             for (const auto& f : missing) {
                 r.reason += " " + f;
             }
             return;
         }
         Transcript transcript;
+        if (config_.external) {
+            run_external(cell, dir, r, transcript);
+            finish_transcript(transcript, dir, r);
+            return;
+        }
         std::unique_ptr<ServerInstance> instance;
         try {
             InstanceRequest req{&server,       cell.server_features, *features, &pki_,
@@ -211,11 +225,40 @@ private:
                 instance->keep_work_dir(dir / "work");
             }
         }
+        finish_transcript(transcript, dir, r);
+    }
+
+    static void finish_transcript(const Transcript& transcript, const fs::path& dir,
+                                  CellResult& r) {
         if (!transcript.entries().empty()) {
             transcript.write(dir / "transcript.txt");
             r.transcript_path = (fs::path(r.cell_dir) / "transcript.txt").string();
             r.transcript_excerpt = transcript.excerpt(40);
         }
+    }
+
+    void run_external(const PlannedCell& cell, const fs::path& dir, CellResult& r,
+                      Transcript& transcript) {
+        const ExternalTarget& ext = *config_.external;
+        Target target;
+        target.host = ext.host;
+        target.port = ext.port;
+        target.user = ext.user;
+        target.password = ext.password;
+        target.features = cell.server_features;
+        target.ca_file = ext.ca_file;
+        target.verify_name = ext.host;
+        target.pki = pki_;
+        if (ext.ca_file.empty()) {
+            r.properties["tls.server_certificate"] = "not verified (no --ca)";
+        }
+        transcript.note("", "external server " + ext.host + ":" + std::to_string(ext.port));
+        SessionOptions options{config_.step_timeout, config_.cancel, dir / "tls-keys.log"};
+        SessionOutcome outcome = run_reference_session(*cell.scenario, target, options, transcript);
+        r.verdict = outcome.verdict;
+        r.reason = outcome.reason;
+        r.failure = outcome.failure;
+        r.properties.insert(outcome.properties.begin(), outcome.properties.end());
     }
 
     static void apply_deviation(const Deviation& d, CellResult& r) {
@@ -239,6 +282,16 @@ private:
 };
 
 }  // namespace
+
+ServerManifest external_manifest(const ExternalTarget& target) {
+    ServerManifest m;
+    m.name = target.name;
+    m.title = "server already listening on " + target.host + ":" + std::to_string(target.port);
+    for (const auto& f : target.features) {
+        m.features.push_back(FeatureFragment{{f}, "", SourcePos{}});
+    }
+    return m;
+}
 
 RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& config) {
     RunResult run;

@@ -3,6 +3,7 @@
 // is that cell's `error`, never the run's end.
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,21 @@
 
 namespace fc {
 
+/// A server that already listens (--target): the harness neither starts nor configures
+/// it; scenarios run with the features the user declared.
+struct ExternalTarget {
+    std::string name = "target";  ///< its row in the results
+    std::string host;
+    std::uint16_t port = 0;
+    std::string user, password;
+    std::filesystem::path ca_file;  ///< empty: the server certificate is not verified
+    std::vector<std::string> features;
+};
+
+/// A manifest standing for an external target: it "realises" exactly the declared
+/// features (with empty fragments) and has no binary.
+ServerManifest external_manifest(const ExternalTarget& target);
+
 struct RunConfig {
     std::filesystem::path out_dir;  ///< exists and is empty; cells go below it
     Millis step_timeout{10000};
@@ -21,6 +37,8 @@ struct RunConfig {
     CancelToken cancel;
     /// Called after each cell with its result and how many are done of how many.
     std::function<void(const CellResult&, std::size_t done, std::size_t total)> on_cell;
+    /// Run against this already-running server instead of starting servers.
+    std::optional<ExternalTarget> external;
     /// Called with short progress notes ("checking proftpd: 1.3.8").
     std::function<void(const std::string&)> on_note;
 };
