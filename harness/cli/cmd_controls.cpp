@@ -47,15 +47,7 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
         print_help(out);
         return exit_ok;
     }
-    std::vector<fs::path> paths(a.positionals.begin(), a.positionals.end());
-    if (paths.empty()) {
-        paths.push_back(default_scenarios_dir());
-    }
-    std::vector<std::string> extra;
-    if (auto e = a.value("endpoints")) {
-        extra.push_back(*e);
-    }
-    Workspace ws = load_workspace(paths, extra, err);
+    Workspace ws = load_workspace_for(a, err);
     Selection sel{a.list("servers"), {}, a.list("tags"), a.list("scenario")};
     std::vector<PendingControl> pending;
     std::vector<PlannedCell> cells =

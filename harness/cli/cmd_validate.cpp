@@ -25,15 +25,7 @@ int cmd_validate(std::span<const std::string> args, std::ostream& out, std::ostr
             << options_help(kValidateOptions);
         return exit_ok;
     }
-    std::vector<std::filesystem::path> paths(a.positionals.begin(), a.positionals.end());
-    if (paths.empty()) {
-        paths.push_back(default_scenarios_dir());
-    }
-    std::vector<std::string> extra;
-    if (auto e = a.value("endpoints")) {
-        extra.push_back(*e);
-    }
-    Workspace ws = load_workspace(paths, extra, err);
+    Workspace ws = load_workspace_for(a, err);
     out << "ok: " << ws.scenarios.size() << " scenario(s), " << ws.endpoints.servers.size()
         << " server(s), " << ws.endpoints.clients.size() << " client(s)\n";
     return exit_ok;

@@ -43,6 +43,9 @@ std::vector<std::filesystem::path> endpoint_dirs(const std::vector<std::string>&
 /// Loads both; prints every diagnostic to `err` and throws UsageError if there was any.
 Workspace load_workspace(const std::vector<std::filesystem::path>& scenario_paths,
                          const std::vector<std::string>& extra_endpoint_dirs, std::ostream& err);
+/// load_workspace for a subcommand's arguments: its positionals (default: the
+/// scenarios folder) and its --endpoints.
+Workspace load_workspace_for(const ParsedArgs& a, std::ostream& err);
 /// Problems that span files: deviations and negative controls naming unknown things.
 std::vector<Diagnostic> cross_check(const Workspace& ws);
 

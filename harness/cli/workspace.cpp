@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
 #include "harness/core/error.hpp"
 
@@ -67,6 +68,18 @@ Workspace load_workspace(const std::vector<fs::path>& scenario_paths,
                          " problem(s) in scenario or manifest files");
     }
     return ws;
+}
+
+Workspace load_workspace_for(const ParsedArgs& a, std::ostream& err) {
+    std::vector<fs::path> paths(a.positionals.begin(), a.positionals.end());
+    if (paths.empty()) {
+        paths.push_back(default_scenarios_dir());
+    }
+    std::vector<std::string> extra;
+    if (auto e = a.value("endpoints")) {
+        extra.push_back(*e);
+    }
+    return load_workspace(paths, extra, err);
 }
 
 }  // namespace fc

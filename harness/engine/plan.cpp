@@ -61,6 +61,16 @@ bool selected(const Scenario& s, const Selection& sel) {
     return true;
 }
 
+// The reference client among the chosen ones, if it was chosen.
+const ClientManifest* builtin_client(const std::vector<const ClientManifest*>& clients) {
+    for (const ClientManifest* c : clients) {
+        if (c->builtin) {
+            return c;
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
@@ -69,12 +79,7 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
                                    const Selection& selection) {
     auto chosen_servers = pick(servers, selection.servers, "server");
     auto chosen_clients = pick(clients, selection.clients, "client");
-    const ClientManifest* reference_client = nullptr;
-    for (const ClientManifest* c : chosen_clients) {
-        if (c->builtin) {
-            reference_client = c;
-        }
-    }
+    const ClientManifest* reference_client = builtin_client(chosen_clients);
 
     std::vector<PlannedCell> cells;
     int matched = 0;
@@ -142,12 +147,7 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
                                            std::vector<PendingControl>* pending) {
     auto chosen_servers = pick(servers, selection.servers, "server");
     auto chosen_clients = pick(clients, selection.clients, "client");
-    const ClientManifest* reference_client = nullptr;
-    for (const ClientManifest* c : chosen_clients) {
-        if (c->builtin) {
-            reference_client = c;
-        }
-    }
+    const ClientManifest* reference_client = builtin_client(chosen_clients);
     std::vector<PlannedCell> cells;
     int matched = 0;
     for (const Scenario& s : scenarios) {
