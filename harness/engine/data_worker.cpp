@@ -44,6 +44,9 @@ void DataWorker::run() {
         }
     }
     out.connected = conn != nullptr;
+    if (conn) {
+        conn->set_cancel(token);
+    }
     if (conn && job_.protect) {
         TlsHandshakeResult r = conn->protect(job_.tls, job_.deadline);
         out.handshake_status = r.status;

@@ -201,6 +201,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
                  {"server_cert", req.pki->server_cert.string()},
                  {"server_key", req.pki->server_key.string()},
                  {"server_chain_and_key", req.pki->server_chain_and_key.string()},
+                 {"server_cert_and_ca", req.pki->server_cert_and_ca.string()},
                  {"features", req.features_text}});
 
     const std::string& binary = vars["binary"];

@@ -60,6 +60,9 @@ public:
     DataConnection(const DataConnection&) = delete;
     DataConnection& operator=(const DataConnection&) = delete;
 
+    /// Replaces the token every later wait on this connection honours (a transfer's worker
+    /// gives its own, so the session can abandon the data side once a refusal arrives).
+    void set_cancel(CancelToken cancel) { cancel_ = cancel; }
     /// TLS client handshake on this connection. On failure the connection stays clear.
     TlsHandshakeResult protect(const TlsClientOptions& options, Deadline deadline);
     bool is_protected() const { return tls_ != nullptr; }

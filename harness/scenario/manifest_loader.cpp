@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 20> kPlaceholders{"prefix",
+constexpr std::array<std::string_view, 21> kPlaceholders{"prefix",
                                                          "binary",
                                                          "rundir",
                                                          "logdir",
@@ -31,6 +31,7 @@ constexpr std::array<std::string_view, 20> kPlaceholders{"prefix",
                                                          "server_cert",
                                                          "server_key",
                                                          "server_chain_and_key",
+                                                         "server_cert_and_ca",
                                                          "features"};
 
 constexpr std::array<std::string_view, 3> kServerAttrs{"name", "title", "package"};

@@ -246,6 +246,11 @@ PkiFiles make_test_pki(const std::filesystem::path& dir) {
     append_cert(both.get(), server.get());
     append_key(both.get(), server_key.get());
     write_file(files.server_chain_and_key, both.get(), 0600);
+    files.server_cert_and_ca = at("server-and-ca.pem");
+    BioPtr chain = mem_bio();
+    append_cert(chain.get(), server.get());
+    append_cert(chain.get(), ca.get());
+    write_file(files.server_cert_and_ca, chain.get(), 0644);
 
     X509Ptr ecdsa = make_cert({"localhost", ecdsa_key.get(), ca.get(), ca_key.get(), -kHour,
                                30 * kDay, server_extensions()});

@@ -15,7 +15,10 @@ struct PkiFiles {
     std::filesystem::path server_cert;  ///< RSA 2048, CN localhost, SAN localhost and loopback IPs
     std::filesystem::path server_key;
     std::filesystem::path server_chain_and_key;  ///< server cert then its key (pure-ftpd)
-    std::filesystem::path server_ecdsa_cert;     ///< P-256, same names as server_cert
+    /// Server cert then the CA cert (pure-ftpd's -2 file, which is also its trust store
+    /// for client certificates).
+    std::filesystem::path server_cert_and_ca;
+    std::filesystem::path server_ecdsa_cert;  ///< P-256, same names as server_cert
     std::filesystem::path server_ecdsa_key;
     std::filesystem::path other_ca_cert;  ///< a second CA that nothing trusts
 
