@@ -7,7 +7,7 @@
 namespace fc {
 
 namespace {
-constexpr std::array<std::string_view, 13> kServerFeatures{
+constexpr std::array<std::string_view, 14> kServerFeatures{
     "tls-required",
     "data-tls-required",
     "reuse-required",
@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 13> kServerFeatures{
     "foreign-data-allowed",
     "anonymous",
     "auth-ssl",
+    "mlsd",  // the server implements MLSD (RFC 3659 7), which is optional
 };
 
 // Each name is a switch the reference server implements (issue 6); the scripted test

@@ -215,6 +215,8 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
     for (int attempt = 0; attempt < 3; ++attempt) {
         inst->port_ = req.ports->port();
         vars["port"] = std::to_string(inst->port_);
+        // Fragments may use placeholders too (e.g. ca_certs_file=${ca_cert}).
+        vars["features"] = substitute(req.features_text, vars, m.file.string() + " <feature>");
         for (const TemplateFile& t : m.files) {
             std::string where = (m.dir() / t.template_name).string();
             std::string text = substitute(read_file(m.dir() / t.template_name), vars, where);

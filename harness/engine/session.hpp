@@ -32,7 +32,7 @@ public:
     void execute(const TlsAssertStep& step);
 
 private:
-    bool done() const { return outcome_.verdict != Verdict::pass; }
+    bool done() const { return outcome_.verdict != Verdict::pass || ended_; }
     Deadline deadline() const;
     std::string seconds() const;
     std::string describe_step(const std::string& detail) const;
@@ -64,6 +64,7 @@ private:
     const Step* step_ = nullptr;
     int index_ = 0;
     std::string last_sent_;
+    bool ended_ = false;  ///< the server ended the session in a way the scenario allows
 
     // Data connection prepared by <data-open> for the next <transfer>.
     std::unique_ptr<DataConnection> data_connection_;

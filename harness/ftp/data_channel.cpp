@@ -1,6 +1,7 @@
 #include "harness/ftp/data_channel.hpp"
 
 #include <openssl/evp.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <cstdio>
@@ -210,8 +211,18 @@ ReceiveResult DataConnection::receive_all(Deadline deadline, std::uint64_t max_b
 
 void DataConnection::finish(Deadline deadline, bool close_notify) {
     if (tls_ && close_notify) {
-        tls_->shutdown(deadline, cancel_, false);
+        // Wait for the server's close_notify (or EOF): closing with its TLS 1.3 ticket
+        // still unread makes the kernel send a reset, and the server loses the upload.
+        tls_->shutdown(deadline, cancel_, true);
         tls_.reset();
+    } else if (fd_) {
+        // FIN without close_notify (a deliberate truncation, or a clear connection), then
+        // drain what the server still sends so the close is orderly, not a reset.
+        tls_.reset();
+        ::shutdown(fd_.get(), SHUT_WR);
+        char scratch[4096];
+        while (recv_some(fd_.get(), scratch, sizeof scratch, deadline, cancel_).ok()) {
+        }
     }
     fd_.reset();
 }

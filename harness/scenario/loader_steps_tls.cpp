@@ -19,7 +19,7 @@ constexpr std::array<std::string_view, 8> kAssertAttrs{
     "if", "unless", "timeout", "channel", "version", "resumed", "close-notify", "peer-subject"};
 constexpr std::array<std::string_view, 0> kNone{};
 
-constexpr std::array<std::string_view, 2> kOutcomes{"success", "failure"};
+constexpr std::array<std::string_view, 3> kOutcomes{"success", "failure", "success-or-close"};
 constexpr std::array<std::string_view, 4> kVersions{"1.0", "1.1", "1.2", "1.3"};
 constexpr std::array<std::string_view, 6> kCerts{"valid",         "untrusted", "expired",
                                                  "not-yet-valid", "wrong-eku", "self-signed"};
@@ -41,7 +41,8 @@ TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
     f.check_children(node, kNone);
     TlsHandshakeStep step;
     if (auto v = choice_attr(f, node, "expect", kOutcomes)) {
-        step.expect_success = *v == "success";
+        step.expect_success = *v != "failure";
+        step.close_acceptable = *v == "success-or-close";
     }
     step.min_version = choice_attr(f, node, "min", kVersions).value_or("");
     step.max_version = choice_attr(f, node, "max", kVersions).value_or("");

@@ -192,6 +192,7 @@ void load_features(XmlFile& f, pugi::xml_node root, ServerManifest& m) {
         }
         std::sort(frag.features.begin(), frag.features.end());
         frag.text = trim(node.text().get());
+        check_placeholders(f, node, "", frag.text);
         m.features.push_back(std::move(frag));
     }
 }

@@ -62,6 +62,9 @@ struct ExpectStep {
 /// TLS handshake as client on the control connection.
 struct TlsHandshakeStep {
     bool expect_success = true;
+    /// expect="success-or-close": the server may instead end the connection (a safe
+    /// refusal); the scenario then ends there and passes.
+    bool close_acceptable = false;
     std::string min_version;  ///< "1.0" "1.1" "1.2" "1.3"; "" = 1.2 (1.0/1.1 lower SECLEVEL)
     std::string max_version;  ///< same values; "" = the library's highest
     /// Client certificate from the run's PKI: "" (none), "valid", "untrusted", "expired",
