@@ -77,7 +77,9 @@ TEST(ServerInstanceRealServer, TwoInstancesOfEachServerRunSideBySide) {
         instance->stop();
     }
     for (std::uint16_t port : used) {
-        EXPECT_TRUE(port_is_free("127.0.0.1", port)) << "port " << port << " still bound";
+        std::string error;
+        UniqueFd fd = tcp_connect("127.0.0.1", port, Deadline::after(Millis(1000)), {}, &error);
+        EXPECT_FALSE(fd) << "port " << port << " still accepts connections after stop()";
     }
 }
 
