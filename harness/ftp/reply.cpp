@@ -33,7 +33,15 @@ std::optional<Reply> ReplyParser::next() {
 }
 
 std::size_t ReplyParser::buffered() const {
-    return pending_.size() + partial_bytes_;
+    // Complete replies not yet taken count too: bytes a peer smuggled in behind a 234
+    // may already form whole replies.
+    std::size_t queued = 0;
+    for (const Reply& r : complete_) {
+        for (const auto& line : r.lines) {
+            queued += line.size() + 2;
+        }
+    }
+    return pending_.size() + partial_bytes_ + queued;
 }
 
 void ReplyParser::parse_lines() {

@@ -40,7 +40,8 @@ public:
     bool failed() const { return !error_.empty(); }
     /// What was wrong, e.g. "reply line does not start with a 3-digit code: \"hello\"".
     const std::string& error() const { return error_; }
-    /// Bytes received but not yet part of a complete reply.
+    /// Bytes received but not yet taken out as replies (queued complete replies, counted
+    /// with CRLF line ends, and the incomplete rest).
     std::size_t buffered() const;
     /// True once a line ended with a bare LF instead of CRLF (tolerated, recorded).
     bool saw_bare_lf() const { return saw_bare_lf_; }
