@@ -73,6 +73,7 @@ json::Value run_json(const RunResult& run) {
     o.set("host", run.host);
     o.set("duration_s", seconds(run.duration_s));
     o.set("interrupted", run.interrupted);
+    o.set("shard", run.shard);
     json::Array endpoints;
     for (const auto& e : run.endpoints) {
         json::Object eo;
@@ -285,6 +286,10 @@ RunResult read_results_json(std::istream& in, const std::string& name_for_errors
     run.host = top.string("host");
     run.duration_s = top.seconds("duration_s");
     run.interrupted = top.boolean("interrupted");
+    // Optional: files written before sharding existed have no "shard".
+    if (top.value().if_object()->find("shard") != nullptr) {
+        run.shard = top.string("shard");
+    }
     const json::Array& endpoints = top.array("endpoints");
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
         const Reader e(name_for_errors, endpoints[i], indexed("endpoints", i));

@@ -6,6 +6,7 @@
 //   { "format": "ftps-conform-results", "format_version": 1,
 //     "tool_version": str, "run_id": str, "started_utc": str, "finished_utc": str,
 //     "host": str, "duration_s": num, "interrupted": bool,
+//     "shard": str ("I/N" of a sharded run, else ""; optional when reading),
 //     "endpoints": [ { "name": str, "kind": "server"|"client", "version": str } ],
 //     "cells": [ { "scenario_id": str, "area": str, "title": str, "level": str,
 //                  "spec_refs": [str], "server": str, "client": str,

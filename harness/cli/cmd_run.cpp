@@ -11,6 +11,7 @@
 #include "harness/core/features.hpp"
 #include "harness/engine/runner.hpp"
 #include "harness/engine/server_instance.hpp"
+#include "harness/engine/shard.hpp"
 #include "reports/console.hpp"
 #include "reports/junit.hpp"
 #include "reports/results_json.hpp"
@@ -30,6 +31,8 @@ const OptionSpec kRunOptions[] = {
     {"timeout", true, "SECONDS", "deadline of each step unless the step sets one (default 10)"},
     {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
     {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
+    {"shard", true, "I/N",
+     "run only shard I of N (1 <= I <= N <= 1000); merge with `ftps-conform report`"},
     {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
     {"target", true, "HOST:PORT", "test a server that already listens there (no servers started)"},
     {"user", true, "USER", "--target: the user to log in as"},
@@ -164,6 +167,10 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
         print_help(out);
         return exit_ok;
     }
+    std::optional<std::pair<int, int>> shard;
+    if (auto text = a.value("shard")) {
+        shard = parse_shard(*text);
+    }
     Workspace ws = load_workspace_for(a, err);
     Selection sel{a.list("servers"), a.list("clients"), a.list("tags"), a.list("scenario")};
     std::optional<ExternalTarget> external = parse_target(a);
@@ -174,6 +181,14 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     std::vector<PlannedCell> cells =
         make_plan(ws.scenarios, external ? external_servers : ws.endpoints.servers,
                   ws.endpoints.clients, sel);
+    std::string shard_text;
+    std::size_t planned = cells.size();
+    if (shard) {
+        // After make_plan: the selection as a whole must match something; one shard of it
+        // may be empty.
+        shard_text = std::to_string(shard->first) + "/" + std::to_string(shard->second);
+        cells = shard_cells(cells, shard->first, shard->second);
+    }
 
     RunConfig config;
     config.out_dir = choose_out_dir(a);
@@ -187,10 +202,18 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.on_cell = [&](const CellResult& cell, std::size_t done, std::size_t total) {
         out << "[" << done << "/" << total << "] " << format_cell_line(cell) << "\n" << std::flush;
     };
-    out << "ftps-conform " << FTPS_CONFORM_VERSION << ": " << cells.size() << " cell(s) from "
-        << ws.scenarios.size() << " scenario(s); writing to " << config.out_dir.string() << "\n";
+    out << "ftps-conform " << FTPS_CONFORM_VERSION << ": " << cells.size() << " cell(s)";
+    if (shard) {
+        out << " (shard " << shard_text << " of " << planned << ")";
+    }
+    out << " from " << ws.scenarios.size() << " scenario(s); writing to " << config.out_dir.string()
+        << "\n";
+    if (shard && cells.empty()) {
+        out << "  .. shard " << shard_text << " has no cells\n";
+    }
 
     RunResult run = run_plan(cells, config);
+    run.shard = shard_text;
     bool strict = a.has("strict");
     fs::path json = config.out_dir / "results.json";
     fs::path junit = config.out_dir / "junit.xml";

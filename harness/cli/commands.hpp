@@ -20,6 +20,7 @@ int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream&
 int cmd_validate(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
                  std::ostream& err);
+int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 
 struct ParsedArgs;
 /// --out DIR (refused unless absent or empty) or results/<UTC timestamp>.

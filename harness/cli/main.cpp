@@ -19,7 +19,9 @@ void print_usage(std::ostream& out) {
            "  list WHAT           list scenarios, servers or clients\n"
            "  validate [PATH...]  check scenario and manifest files; report every problem\n"
            "  controls [PATH...]  run each scenario under its negative control; list those\n"
-           "                      that still pass (a scenario that cannot fail is a defect)\n\n"
+           "                      that still pass (a scenario that cannot fail is a defect)\n"
+           "  report RESULTS...   merge the results.json of runs (e.g. shards of `run --shard`)\n"
+           "                      and write results.json and junit.xml of the merged run\n\n"
            "  --help              this help; `ftps-conform <command> --help` for a command\n"
            "  --version           print the version\n\n"
            "exit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
@@ -55,6 +57,9 @@ int main(int argc, char** argv) {
         }
         if (command == "list") {
             return fc::cmd_list(rest, std::cout, std::cerr);
+        }
+        if (command == "report") {
+            return fc::cmd_report(rest, std::cout, std::cerr);
         }
         if (command == "validate") {
             return fc::cmd_validate(rest, std::cout, std::cerr);

@@ -56,6 +56,7 @@ struct RunResult {
     std::string host;
     double duration_s = 0.0;
     bool interrupted = false;  ///< Ctrl-C or SIGTERM stopped the run early
+    std::string shard;         ///< "I/N" of `run --shard I/N`; "" when unsharded or merged
     std::vector<EndpointInfo> endpoints;
     std::vector<CellResult> cells;
 };
