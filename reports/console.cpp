@@ -190,6 +190,12 @@ void write_summary(const RunResult& run, std::ostream& os, const SummaryPaths& p
         if (!paths.junit_xml.empty()) {
             os << "  junit.xml:    " << one_line(paths.junit_xml) << "\n";
         }
+        if (!paths.matrix_html.empty()) {
+            os << "  matrix.html:  " << one_line(paths.matrix_html) << "\n";
+        }
+        if (!paths.matrix_md.empty()) {
+            os << "  matrix.md:    " << one_line(paths.matrix_md) << "\n";
+        }
         os << "\n";
     }
     count_line(os, run);

@@ -26,6 +26,8 @@ std::string format_cell_line(const CellResult& cell, bool color = false);
 struct SummaryPaths {
     std::string results_json;  ///< its folder is the run directory that cell dirs are under
     std::string junit_xml;
+    std::string matrix_html{};  ///< "" when not written
+    std::string matrix_md{};
 };
 
 /// Writes the end-of-run summary: every cell that did not pass (fail, error and xpass first, then

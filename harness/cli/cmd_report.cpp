@@ -130,16 +130,12 @@ int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostrea
 
     const bool strict = a.has("strict");
     fs::create_directories(out_dir);
-    const fs::path json = out_dir / "results.json";
-    const fs::path junit = out_dir / "junit.xml";
-    write_report(json, [&](std::ostream& o) { write_results_json(merged, o); });
-    write_report(junit, [&](std::ostream& o) { write_junit(merged, o, strict); });
-    // matrix.html and matrix.md are written here once reports/matrix_* exist.
+    const SummaryPaths paths = write_run_reports(merged, out_dir, strict);
 
     out << "ftps-conform " << FTPS_CONFORM_VERSION << " report: merged " << runs.size()
         << " run(s), " << merged.cells.size() << " cell(s); writing to " << out_dir.string()
         << "\n\n";
-    write_summary(merged, out, {json.string(), junit.string()});
+    write_summary(merged, out, paths);
     if (merged.interrupted) {
         err << "interrupted: at least one input run stopped early; its results are incomplete\n";
     }

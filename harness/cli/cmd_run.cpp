@@ -14,6 +14,8 @@
 #include "harness/engine/shard.hpp"
 #include "reports/console.hpp"
 #include "reports/junit.hpp"
+#include "reports/matrix_html.hpp"
+#include "reports/matrix_md.hpp"
 #include "reports/results_json.hpp"
 
 namespace fc {
@@ -152,6 +154,16 @@ Millis parse_timeout(const ParsedArgs& a) {
     throw UsageError("--timeout wants seconds between 0 and 3600, not '" + *text + "'");
 }
 
+SummaryPaths write_run_reports(const RunResult& run, const fs::path& dir, bool strict) {
+    SummaryPaths paths{(dir / "results.json").string(), (dir / "junit.xml").string(),
+                       (dir / "matrix.html").string(), (dir / "matrix.md").string()};
+    write_report(paths.results_json, [&](std::ostream& o) { write_results_json(run, o); });
+    write_report(paths.junit_xml, [&](std::ostream& o) { write_junit(run, o, strict); });
+    write_report(paths.matrix_html, [&](std::ostream& o) { write_matrix_html(run, o); });
+    write_report(paths.matrix_md, [&](std::ostream& o) { write_matrix_markdown(run, o); });
+    return paths;
+}
+
 void write_report(const fs::path& path, const std::function<void(std::ostream&)>& write) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     write(out);
@@ -215,12 +227,9 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     RunResult run = run_plan(cells, config);
     run.shard = shard_text;
     bool strict = a.has("strict");
-    fs::path json = config.out_dir / "results.json";
-    fs::path junit = config.out_dir / "junit.xml";
-    write_report(json, [&](std::ostream& o) { write_results_json(run, o); });
-    write_report(junit, [&](std::ostream& o) { write_junit(run, o, strict); });
+    SummaryPaths paths = write_run_reports(run, config.out_dir, strict);
     out << "\n";
-    write_summary(run, out, {json.string(), junit.string()});
+    write_summary(run, out, paths);
     if (run.interrupted) {
         err << "interrupted: the run stopped early; every server it started was stopped\n";
     }

@@ -11,6 +11,7 @@
 #include "harness/core/deadline.hpp"
 #include "harness/scenario/loader.hpp"
 #include "harness/scenario/manifest_loader.hpp"
+#include "reports/console.hpp"
 
 namespace fc {
 
@@ -27,6 +28,9 @@ struct ParsedArgs;
 std::filesystem::path choose_out_dir(const ParsedArgs& a);
 /// --timeout SECONDS (default 10).
 Millis parse_timeout(const ParsedArgs& a);
+/// Writes results.json, junit.xml, matrix.html and matrix.md of `run` into `dir`; returns
+/// their paths for the summary.
+SummaryPaths write_run_reports(const RunResult& run, const std::filesystem::path& dir, bool strict);
 /// Writes a report file; throws HarnessError if it cannot.
 void write_report(const std::filesystem::path& path,
                   const std::function<void(std::ostream&)>& write);

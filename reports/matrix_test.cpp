@@ -1,0 +1,210 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "reports/matrix_html.hpp"
+#include "reports/matrix_md.hpp"
+
+namespace fc {
+namespace {
+
+namespace fs = std::filesystem;
+
+CellResult make_cell(std::string server, std::string client, std::string id, Verdict verdict) {
+    CellResult c;
+    c.server = std::move(server);
+    c.client = std::move(client);
+    c.scenario_id = std::move(id);
+    c.area = c.scenario_id.substr(0, c.scenario_id.find('/'));
+    c.title = "title of " + c.scenario_id;
+    c.level = "must";
+    c.verdict = verdict;
+    c.cell_dir = c.server + "__" + c.client + "/" + c.scenario_id;
+    c.transcript_path = c.cell_dir + "/transcript.txt";
+    return c;
+}
+
+// Every verdict, two servers, one client, two areas, hostile text from the wire.
+RunResult sample_run() {
+    RunResult run;
+    run.tool_version = "0.1.0";
+    run.run_id = "20261125-060102";
+    run.started_utc = "2026-11-25T06:01:02Z";
+    run.finished_utc = "2026-11-25T06:01:06Z";
+    run.host = "ci-1";
+    run.duration_s = 4.2;
+    run.endpoints = {{"proftpd", "server", "1.3.8"},
+                     {"vsftpd", "server", "3.0.3 <b>|x"},
+                     {"reference", "client", "0.1.0"}};
+    CellResult pass = make_cell("proftpd", "reference", "data/prot-p", Verdict::pass);
+    pass.spec_refs = {"RFC 4217 section 9"};
+    pass.level = "should";
+    run.cells.push_back(pass);
+
+    CellResult fail = make_cell("proftpd", "reference", "control/pbsz-0", Verdict::fail);
+    fail.spec_refs = {"RFC 4217 section 9 | PBSZ", "RFC 2228"};
+    fail.reason = "step 4 failed";
+    fail.failure = Failure{4, 17, "expect code=200 after PBSZ 0", "code 200 *or* `201`",
+                           "500 <script>alert(1)</script> |\r\nbad\x01\xff"};
+    run.cells.push_back(fail);
+
+    CellResult auth = make_cell("proftpd", "reference", "control/auth-tls-234", Verdict::pass);
+    auth.spec_refs = {"RFC 4217 section 4.1"};
+    run.cells.push_back(auth);
+
+    CellResult error = make_cell("vsftpd", "reference", "data/prot-p", Verdict::error);
+    error.reason = "server vsftpd not ready within 10 s\x02";
+    error.transcript_path.clear();
+    run.cells.push_back(error);
+
+    CellResult unsupported = make_cell("vsftpd", "reference", "control/ccc", Verdict::unsupported);
+    unsupported.reason = "needs feature ccc";
+    run.cells.push_back(unsupported);
+
+    CellResult xfail = make_cell("proftpd", "reference", "data/resume", Verdict::xfail);
+    xfail.reason = "proftpd#1234: no session reuse";
+    xfail.failure = Failure{2, 9, "expect session reused", "reused", "new session"};
+    run.cells.push_back(xfail);
+
+    CellResult xpass = make_cell("vsftpd", "reference", "data/resume", Verdict::xpass);
+    xpass.title = "resume <script>alert('t')</script> & \"q\"";
+    xpass.reason = "declared deviation vsftpd-resume no longer happens";
+    run.cells.push_back(xpass);
+
+    CellResult pbsz = make_cell("vsftpd", "reference", "control/pbsz-0", Verdict::pass);
+    run.cells.push_back(pbsz);
+    return run;
+}
+
+std::string markdown(const RunResult& run) {
+    std::ostringstream out;
+    write_matrix_markdown(run, out);
+    return out.str();
+}
+
+std::string html(const RunResult& run) {
+    std::ostringstream out;
+    write_matrix_html(run, out);
+    return out.str();
+}
+
+std::string read_all(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void check_golden(const std::string& text, const fs::path& golden) {
+    const char* update = std::getenv("FTPS_CONFORM_UPDATE_GOLDEN");
+    if (update != nullptr && std::string(update) == "1") {
+        std::ofstream(golden, std::ios::binary) << text;
+    }
+    ASSERT_TRUE(fs::exists(golden)) << golden << " (run with FTPS_CONFORM_UPDATE_GOLDEN=1)";
+    EXPECT_EQ(text, read_all(golden))
+        << "rerun with FTPS_CONFORM_UPDATE_GOLDEN=1 if the change is intended";
+}
+
+const fs::path kTestdata = fs::path(FTPS_CONFORM_SOURCE_DIR) / "reports/testdata";
+
+TEST(MatrixMarkdown, MatchesGolden) {
+    check_golden(markdown(sample_run()), kTestdata / "matrix_golden.md");
+}
+
+TEST(MatrixHtml, MatchesGolden) {
+    check_golden(html(sample_run()), kTestdata / "matrix_golden.html");
+}
+
+TEST(MatrixLayout, OrdersByFirstAppearanceAndSortsScenariosById) {
+    const MatrixLayout layout = matrix_layout(sample_run());
+    EXPECT_EQ(layout.servers, (std::vector<std::string>{"proftpd", "vsftpd"}));
+    EXPECT_EQ(layout.areas, (std::vector<std::string>{"data", "control"}));
+    ASSERT_EQ(layout.scenarios.size(), 5u);
+    EXPECT_EQ(layout.scenarios[0].id, "data/prot-p");
+    EXPECT_EQ(layout.scenarios[1].id, "data/resume");
+    EXPECT_EQ(layout.scenarios[2].id, "control/auth-tls-234");
+    EXPECT_EQ(layout.scenarios[2].cells[1], nullptr);  // not run on vsftpd
+    EXPECT_EQ(layout.pairs[1].counts.xpass, 1);
+}
+
+TEST(MatrixMarkdown, EscapesHostileTextOnOneLine) {
+    const std::string md = markdown(sample_run());
+    EXPECT_EQ(md.find("<script>"), std::string::npos);
+    EXPECT_EQ(md.find('\x01'), std::string::npos);
+    EXPECT_EQ(md.find('\xff'), std::string::npos);
+    EXPECT_EQ(md.find('\r'), std::string::npos);
+    EXPECT_NE(md.find("- Observed: 500 \\<script\\>alert(1)\\</script\\> \\| bad\\\\x01"),
+              std::string::npos);
+    EXPECT_NE(md.find("| control/pbsz-0 | must | RFC 4217 section 9 \\| PBSZ | F | P |"),
+              std::string::npos);
+}
+
+TEST(MatrixMarkdown, IsDeterministicAndHandlesAnEmptyRun) {
+    EXPECT_EQ(markdown(sample_run()), markdown(sample_run()));
+    EXPECT_NE(markdown(RunResult{}).find("No cells ran."), std::string::npos);
+    EXPECT_NE(html(RunResult{}).find("No cells ran."), std::string::npos);
+}
+
+TEST(MatrixHtml, IsSelfContained) {
+    const std::string page = html(sample_run());
+    EXPECT_EQ(page.find("http://"), std::string::npos);
+    EXPECT_EQ(page.find("https://"), std::string::npos);
+    EXPECT_EQ(page.find("src="), std::string::npos);
+    EXPECT_EQ(page.find("<script src"), std::string::npos);
+    EXPECT_EQ(page.find("<link"), std::string::npos);
+    EXPECT_EQ(page.find("@import"), std::string::npos);
+    EXPECT_EQ(page.find("url("), std::string::npos);
+    EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+}
+
+TEST(MatrixHtml, EscapesHostileText) {
+    const std::string page = html(sample_run());
+    EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+    EXPECT_EQ(page.find("<b>"), std::string::npos);
+    EXPECT_EQ(page.find('\x01'), std::string::npos);
+    EXPECT_EQ(page.find('\xff'), std::string::npos);
+    EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+    EXPECT_NE(page.find("bad\\x01\xEF\xBF\xBD"), std::string::npos);
+    // The only script is the page's own.
+    EXPECT_EQ(page.find("<script>"), page.rfind("<script>"));
+}
+
+TEST(MatrixHtml, EveryCellLinksToItsFolderAndTranscript) {
+    const RunResult run = sample_run();
+    const std::string page = html(run);
+    for (const CellResult& cell : run.cells) {
+        EXPECT_NE(page.find("href=\"" + cell.cell_dir + "/\""), std::string::npos) << cell.cell_dir;
+        if (!cell.transcript_path.empty()) {
+            EXPECT_NE(page.find("href=\"" + cell.transcript_path + "\""), std::string::npos);
+        }
+    }
+}
+
+TEST(MatrixHtml, HrefsStayRelative) {
+    RunResult run = sample_run();
+    run.cells[0].cell_dir = "//evil.example/x";
+    run.cells[1].cell_dir = "javascript:alert(1)\"><x";
+    const std::string page = html(run);
+    EXPECT_NE(page.find("href=\".//evil.example/x/\""), std::string::npos);
+    EXPECT_NE(page.find("href=\"javascript%3Aalert%281%29%22%3E%3Cx/\""), std::string::npos);
+    EXPECT_EQ(page.find("href=\"javascript:"), std::string::npos);
+}
+
+TEST(MatrixHtml, HasFiltersFailureDetailsAndPrintStyles) {
+    const std::string page = html(sample_run());
+    EXPECT_NE(page.find("<form id=\"filters\""), std::string::npos);
+    EXPECT_NE(page.find("name=\"area\" value=\"control\""), std::string::npos);
+    EXPECT_NE(page.find("name=\"level\" value=\"should\""), std::string::npos);
+    EXPECT_NE(page.find("name=\"verdict\" value=\"xpass\""), std::string::npos);
+    EXPECT_NE(page.find("<details><summary>step 4</summary>"), std::string::npos);
+    EXPECT_NE(page.find("@media print"), std::string::npos);
+    EXPECT_NE(page.find("overflow-x:auto"), std::string::npos);
+    EXPECT_NE(page.find("id=\"grid\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fc
