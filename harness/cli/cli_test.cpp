@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -331,6 +332,48 @@ TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
     EXPECT_NE(slurp(out / "myproftpd__reference" / "auth-tls-234" / "config" / "proftpd.conf")
                   .find("ModulePath"),
               std::string::npos);
+}
+
+// Two shards run separately and merged by `report` give the cells and verdicts of one
+// unsharded run (pure-ftpd: fast to start and stop).
+TEST(CliRealServer, ShardsMergeIntoTheUnshardedResult) {
+    TempDir dir("cli-shards");
+    auto verdicts = [](const fs::path& junit_file) {
+        pugi::xml_document junit;
+        EXPECT_TRUE(junit.load_file(junit_file.c_str())) << junit_file;
+        std::vector<std::string> cells;
+        for (pugi::xpath_node n : junit.select_nodes("//testcase")) {
+            pugi::xml_node tc = n.node();
+            std::string verdict = tc.child("failure")   ? "fail"
+                                  : tc.child("error")   ? "error"
+                                  : tc.child("skipped") ? "skipped"
+                                                        : "pass";
+            cells.push_back(std::string(tc.parent().attribute("name").value()) + "/" +
+                            tc.attribute("name").value() + "=" + verdict);
+        }
+        std::sort(cells.begin(), cells.end());
+        return cells;
+    };
+    std::string scenarios = (kSource / "scenarios").string();
+    for (const char* shard : {"1/2", "2/2"}) {
+        std::string name = std::string("shard") + shard[0];
+        CliResult r = run_cli({"run", scenarios, "--servers", "pureftpd", "--shard", shard, "--out",
+                               (dir.path() / name).string()});
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    }
+    CliResult whole = run_cli(
+        {"run", scenarios, "--servers", "pureftpd", "--out", (dir.path() / "whole").string()});
+    ASSERT_EQ(whole.exit_code, 0) << whole.out << whole.err;
+    CliResult merged =
+        run_cli({"report", (dir.path() / "shard1").string(), (dir.path() / "shard2").string(),
+                 "--out", (dir.path() / "merged").string()});
+    ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+    EXPECT_TRUE(fs::exists(dir.path() / "merged" / "matrix.html"));
+    EXPECT_TRUE(fs::exists(dir.path() / "merged" / "matrix.md"));
+    std::vector<std::string> a = verdicts(dir.path() / "merged" / "junit.xml");
+    std::vector<std::string> b = verdicts(dir.path() / "whole" / "junit.xml");
+    EXPECT_GE(a.size(), 100u);
+    EXPECT_EQ(a, b);
 }
 
 TEST(Cli, TargetOptionsAreChecked) {
