@@ -4,9 +4,11 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <sstream>
 
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
+#include "harness/cli/progress.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
 #include "harness/engine/runner.hpp"
@@ -33,6 +35,8 @@ const OptionSpec kRunOptions[] = {
     {"timeout", true, "SECONDS", "deadline of each step unless the step sets one (default 10)"},
     {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
     {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
+    {"quiet", false, "", "print only the summary: failures, report paths and counts"},
+    {"verbose", false, "", "print every cell, and the transcript excerpt of each that failed"},
     {"shard", true, "I/N",
      "run only shard I of N (1 <= I <= N <= 1000); merge with `ftps-conform report`"},
     {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
@@ -154,6 +158,19 @@ Millis parse_timeout(const ParsedArgs& a) {
     throw UsageError("--timeout wants seconds between 0 and 3600, not '" + *text + "'");
 }
 
+std::string matrix_grid_markdown(const RunResult& run) {
+    // The servers x clients grid of matrix.md; the per-scenario tables stay in the file.
+    std::ostringstream md;
+    write_matrix_markdown(run, md);
+    const std::string text = md.str();
+    std::size_t start = text.find("\n## ");
+    if (start == std::string::npos) {
+        return "";
+    }
+    std::size_t end = text.find("\n## ", start + 1);
+    return text.substr(start + 1, end == std::string::npos ? std::string::npos : end - start);
+}
+
 SummaryPaths write_run_reports(const RunResult& run, const fs::path& dir, bool strict) {
     SummaryPaths paths{(dir / "results.json").string(), (dir / "junit.xml").string(),
                        (dir / "matrix.html").string(), (dir / "matrix.md").string()};
@@ -210,9 +227,16 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.prefix = default_prefix();
     config.cancel = cancel;
     fs::create_directories(config.out_dir);
-    config.on_note = [&](const std::string& text) { out << "  .. " << text << "\n" << std::flush; };
+    if (a.has("quiet") && a.has("verbose")) {
+        throw UsageError("--quiet and --verbose exclude each other");
+    }
+    Progress progress(out, &out == &std::cout && Progress::stdout_is_live(),
+                      a.has("quiet")     ? Verbosity::quiet
+                      : a.has("verbose") ? Verbosity::verbose
+                                         : Verbosity::normal);
+    config.on_note = [&](const std::string& text) { progress.note(text); };
     config.on_cell = [&](const CellResult& cell, std::size_t done, std::size_t total) {
-        out << "[" << done << "/" << total << "] " << format_cell_line(cell) << "\n" << std::flush;
+        progress.cell(cell, done, total);
     };
     out << "ftps-conform " << FTPS_CONFORM_VERSION << ": " << cells.size() << " cell(s)";
     if (shard) {
@@ -225,10 +249,11 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     }
 
     RunResult run = run_plan(cells, config);
+    progress.finish();
     run.shard = shard_text;
     bool strict = a.has("strict");
     SummaryPaths paths = write_run_reports(run, config.out_dir, strict);
-    out << "\n";
+    out << "\n" << matrix_grid_markdown(run) << "\n";
     write_summary(run, out, paths);
     if (run.interrupted) {
         err << "interrupted: the run stopped early; every server it started was stopped\n";

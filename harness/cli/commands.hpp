@@ -28,6 +28,8 @@ struct ParsedArgs;
 std::filesystem::path choose_out_dir(const ParsedArgs& a);
 /// --timeout SECONDS (default 10).
 Millis parse_timeout(const ParsedArgs& a);
+/// The servers x clients grid of the run's Markdown matrix (for the console).
+std::string matrix_grid_markdown(const RunResult& run);
 /// Writes results.json, junit.xml, matrix.html and matrix.md of `run` into `dir`; returns
 /// their paths for the summary.
 SummaryPaths write_run_reports(const RunResult& run, const std::filesystem::path& dir, bool strict);
