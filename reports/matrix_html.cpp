@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/baseline.hpp"
 #include "reports/matrix_md.hpp"
 #include "reports/text_sanitize.hpp"
 
@@ -326,13 +327,16 @@ void write_problems(const MatrixLayout& layout, std::ostream& os) {
 
 }  // namespace
 
-void write_matrix_html(const RunResult& run, std::ostream& os) {
+void write_matrix_html(const RunResult& run, std::ostream& os, const Comparison* since) {
     const MatrixLayout layout = matrix_layout(run);
     os << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta "
           "name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>FTPS "
           "interop matrix "
        << h(run.run_id) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
     write_facts(run, os);
+    if (since != nullptr) {
+        os << comparison_html(*since);
+    }
     if (run.cells.empty()) {
         os << "<p>No cells ran.</p>\n</body>\n</html>\n";
         return;

@@ -7,6 +7,8 @@
 
 namespace fc {
 
+struct Comparison;  // reports/baseline.hpp
+
 /// Writes `run` as one HTML5 file with inline CSS and a small inline script, and nothing the
 /// browser would fetch: the run's facts; a servers x clients grid with coloured counts and one
 /// verdict code per scenario (verdict_code in matrix_md.hpp); scenarios x server/client pairs
@@ -16,6 +18,8 @@ namespace fc {
 /// area, level and verdict appear only with scripts on; without them everything shows. Prints
 /// and fits a phone (tables scroll sideways). Every text is sanitised (valid UTF-8, visible
 /// control characters) and escaped; hrefs are percent-encoded relative paths. Deterministic.
-void write_matrix_html(const RunResult& run, std::ostream& os);
+/// With `since`, the comparison with a baseline (comparison_html) follows the run's facts;
+/// without it the output does not change.
+void write_matrix_html(const RunResult& run, std::ostream& os, const Comparison* since = nullptr);
 
 }  // namespace fc

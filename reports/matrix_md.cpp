@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "reports/baseline.hpp"
 #include "reports/text_sanitize.hpp"
 
 namespace fc {
@@ -258,9 +259,16 @@ void write_problems(const MatrixLayout& layout, std::ostream& os) {
 
 }  // namespace
 
-void write_matrix_markdown(const RunResult& run, std::ostream& os) {
+std::string markdown_inline(std::string_view raw) {
+    return md(raw);
+}
+
+void write_matrix_markdown(const RunResult& run, std::ostream& os, const Comparison* since) {
     const MatrixLayout layout = matrix_layout(run);
     write_facts(run, os);
+    if (since != nullptr) {
+        write_comparison_markdown(*since, os);
+    }
     if (run.cells.empty()) {
         os << "No cells ran.\n";
         return;

@@ -11,6 +11,8 @@
 
 namespace fc {
 
+struct Comparison;  // reports/baseline.hpp
+
 /// One server/client pair that ran at least one cell.
 struct MatrixPair {
     std::string server;
@@ -56,6 +58,13 @@ char verdict_code(Verdict verdict);
 /// fail, error and xpass cell with its step, expected and observed (or reason), one line each.
 /// All text of the run is made one line, valid UTF-8 with visible control characters, escaped
 /// for Markdown (pipes, emphasis, HTML) and shortened when very long. Deterministic.
-void write_matrix_markdown(const RunResult& run, std::ostream& os);
+/// With `since`, a "## Since the baseline" section (write_comparison_markdown) follows the
+/// run's facts; without it the output does not change.
+void write_matrix_markdown(const RunResult& run, std::ostream& os,
+                           const Comparison* since = nullptr);
+
+/// Text of a run as inline Markdown, as the matrix shows it: one line, valid UTF-8, visible
+/// control characters, shortened when very long, Markdown and HTML characters escaped.
+std::string markdown_inline(std::string_view raw);
 
 }  // namespace fc

@@ -3,14 +3,18 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/verdict.hpp"
+#include "reports/baseline.hpp"
 #include "reports/console.hpp"
 #include "reports/junit.hpp"
+#include "reports/matrix_html.hpp"
+#include "reports/matrix_md.hpp"
 #include "reports/merge.hpp"
 #include "reports/results_json.hpp"
 
@@ -23,6 +27,10 @@ namespace {
 const OptionSpec kReportOptions[] = {
     {"out", true, "DIR", "write the reports here; must be empty or absent (default results/<UTC>)"},
     {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
+    {"baseline", true, "FILE|DIR",
+     "compare with a previous run's results.json (a folder means DIR/results.json)"},
+    {"fail-on", true, "any|regressions",
+     "exit status from every failure (any, default) or only from regressions (needs --baseline)"},
     {"help", false, "", "show this help"},
 };
 
@@ -34,10 +42,18 @@ void print_help(std::ostream& out) {
            "Cells are sorted by server, client, area and scenario; a cell in two inputs or an\n"
            "endpoint with two versions is an error. Cell folders and transcripts stay where\n"
            "they are: the merged results.json points at them relative to the --out folder.\n\n"
+           "With --baseline, the merged run is compared with that run cell by cell, keyed by\n"
+           "server, client and scenario id; the changes are printed before the summary and put\n"
+           "into matrix.md and matrix.html. A regression is a cell that is now fail, error or\n"
+           "xpass and was not the same before; a fix was fail or error and is now pass or\n"
+           "xfail; cells in one run only are listed as added or removed.\n\n"
         << options_help(kReportOptions)
         << "\nexit status: 0 nothing failed or errored, 1 a check failed, 2 usage error or an\n"
            "unreadable or conflicting input, 3 a cell errored or an input run was interrupted\n"
-           "(results incomplete).\n";
+           "(results incomplete).\n"
+           "With --fail-on regressions: 0 no regression since the baseline (old failures and\n"
+           "errors, and removed cells, do not count), 1 at least one regression, 2 usage error,\n"
+           "3 an input run was interrupted (the comparison is incomplete).\n";
 }
 
 // The results.json a positional names: itself, or FOLDER/results.json.
@@ -106,6 +122,22 @@ int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostrea
             "report needs at least one results.json or run folder; see `ftps-conform report "
             "--help`");
     }
+    const std::string fail_on = a.value("fail-on").value_or("any");
+    if (fail_on != "any" && fail_on != "regressions") {
+        throw UsageError("--fail-on must be any or regressions, not '" + fail_on + "'");
+    }
+    if (fail_on == "regressions" && !a.value("baseline")) {
+        throw UsageError("--fail-on regressions needs --baseline");
+    }
+    std::optional<RunResult> baseline;
+    if (auto arg = a.value("baseline")) {
+        const fs::path file = results_file(*arg);
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+            throw UsageError(file.string() + ": cannot open");
+        }
+        baseline = read_results_json(in, file.string());
+    }
     const fs::path out_dir = choose_out_dir(a);
     const fs::path out_abs = fs::absolute(out_dir).lexically_normal();
 
@@ -131,13 +163,32 @@ int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostrea
     const bool strict = a.has("strict");
     fs::create_directories(out_dir);
     const SummaryPaths paths = write_run_reports(merged, out_dir, strict);
+    std::optional<Comparison> since;
+    if (baseline) {
+        // The matrices again, now with the comparison in them.
+        since = compare_runs(*baseline, merged);
+        write_report(paths.matrix_html,
+                     [&](std::ostream& o) { write_matrix_html(merged, o, &*since); });
+        write_report(paths.matrix_md,
+                     [&](std::ostream& o) { write_matrix_markdown(merged, o, &*since); });
+    }
 
     out << "ftps-conform " << FTPS_CONFORM_VERSION << " report: merged " << runs.size()
         << " run(s), " << merged.cells.size() << " cell(s); writing to " << out_dir.string()
         << "\n\n";
+    if (since) {
+        write_comparison_text(*since, out);
+        out << "\n";
+    }
     write_summary(merged, out, paths);
     if (merged.interrupted) {
         err << "interrupted: at least one input run stopped early; its results are incomplete\n";
+    }
+    if (fail_on == "regressions") {
+        if (merged.interrupted) {
+            return exit_harness;
+        }
+        return since->regressions.empty() ? exit_ok : exit_failed;
     }
     return exit_code_for(merged, strict);
 }
