@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "harness/testing/sample_results.hpp"
 #include "harness/testing/temp_dir.hpp"
 
 namespace fc {
@@ -19,27 +20,15 @@ namespace fs = std::filesystem;
 
 CellResult make_cell(std::string server, std::string client, std::string id, Verdict verdict,
                      double seconds) {
-    CellResult c;
-    c.server = std::move(server);
-    c.client = std::move(client);
-    c.scenario_id = std::move(id);
-    c.area = c.scenario_id.substr(0, c.scenario_id.find('/'));
-    c.title = "title of " + c.scenario_id;
-    c.level = "must";
-    c.verdict = verdict;
+    CellResult c =
+        testing::sample_cell(std::move(server), std::move(client), std::move(id), verdict);
     c.duration_s = seconds;
-    c.cell_dir = c.server + "__" + c.client + "/" + c.scenario_id;
     return c;
 }
 
 // One cell of each verdict over two server/client pairs, with hostile bytes in the text.
 RunResult sample_run() {
-    RunResult run;
-    run.tool_version = "0.1.0";
-    run.run_id = "20261125-060102";
-    run.started_utc = "2026-11-25T06:01:02Z";
-    run.finished_utc = "2026-11-25T06:01:06Z";
-    run.host = "ci-1";
+    RunResult run = testing::sample_run_facts();
     run.duration_s = 4.2;
     run.endpoints = {{"proftpd", "server", "1.3.8"},
                      {"vsftpd", "server", "3.0.3"},

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "harness/testing/sample_results.hpp"
 #include "reports/matrix_html.hpp"
 #include "reports/matrix_md.hpp"
 
@@ -15,27 +16,15 @@ namespace {
 namespace fs = std::filesystem;
 
 CellResult make_cell(std::string server, std::string client, std::string id, Verdict verdict) {
-    CellResult c;
-    c.server = std::move(server);
-    c.client = std::move(client);
-    c.scenario_id = std::move(id);
-    c.area = c.scenario_id.substr(0, c.scenario_id.find('/'));
-    c.title = "title of " + c.scenario_id;
-    c.level = "must";
-    c.verdict = verdict;
-    c.cell_dir = c.server + "__" + c.client + "/" + c.scenario_id;
+    CellResult c =
+        testing::sample_cell(std::move(server), std::move(client), std::move(id), verdict);
     c.transcript_path = c.cell_dir + "/transcript.txt";
     return c;
 }
 
 // Every verdict, two servers, one client, two areas, hostile text from the wire.
 RunResult sample_run() {
-    RunResult run;
-    run.tool_version = "0.1.0";
-    run.run_id = "20261125-060102";
-    run.started_utc = "2026-11-25T06:01:02Z";
-    run.finished_utc = "2026-11-25T06:01:06Z";
-    run.host = "ci-1";
+    RunResult run = testing::sample_run_facts();
     run.duration_s = 4.2;
     run.endpoints = {{"proftpd", "server", "1.3.8"},
                      {"vsftpd", "server", "3.0.3 <b>|x"},

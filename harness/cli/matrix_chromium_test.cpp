@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/proc/command.hpp"
+#include "harness/testing/sample_results.hpp"
 #include "harness/testing/temp_dir.hpp"
 #include "reports/matrix_html.hpp"
 
@@ -21,28 +22,15 @@ namespace fs = std::filesystem;
 const char* const kChromium = "/usr/bin/chromium";
 
 CellResult cell(std::string server, std::string id, Verdict verdict) {
-    CellResult c;
-    c.server = std::move(server);
-    c.client = "reference";
-    c.scenario_id = std::move(id);
-    c.area = c.scenario_id.substr(0, c.scenario_id.find('/'));
-    c.title = "title of " + c.scenario_id;
-    c.level = "must";
+    CellResult c = testing::sample_cell(std::move(server), "reference", std::move(id), verdict);
     c.spec_refs = {"RFC 4217 section 9"};
-    c.verdict = verdict;
-    c.cell_dir = c.server + "__reference/" + c.scenario_id;
     c.transcript_path = c.cell_dir + "/transcript.txt";
     return c;
 }
 
 // Every verdict over two servers, with hostile text in a failure.
 RunResult sample_run() {
-    RunResult run;
-    run.tool_version = "0.1.0";
-    run.run_id = "20261125-060102";
-    run.started_utc = "2026-11-25T06:01:02Z";
-    run.finished_utc = "2026-11-25T06:01:06Z";
-    run.host = "ci-1";
+    RunResult run = testing::sample_run_facts();
     run.endpoints = {{"proftpd", "server", "1.3.8"},
                      {"vsftpd", "server", "3.0.3"},
                      {"reference", "client", "0.1.0"}};
