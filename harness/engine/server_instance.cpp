@@ -232,6 +232,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
         spec.cwd = rundir;
         spec.stdout_path = req.log_dir / "server.stdout.log";
         spec.stderr_path = req.log_dir / "server.stderr.log";
+        spec.stdin_to_stderr_log = m.argv_stdin_to_stderr;
         inst->process_ = Process::start(spec);
         Readiness ready =
             wait_ready("127.0.0.1", inst->port_, m.ready_banner, Deadline::after(m.ready_within),

@@ -22,9 +22,13 @@ struct ProcessSpec {
     std::filesystem::path cwd;      ///< working directory; empty = the harness's own
     std::filesystem::path stdout_path, stderr_path;        ///< appended to; empty = /dev/null
     std::vector<std::pair<std::string, std::string>> env;  ///< added to the inherited env
+    /// stdin opened for writing on the stderr log instead of /dev/null: vsftpd reports
+    /// start-up errors on file descriptor 0.
+    bool stdin_to_stderr_log = false;
 };
 
-/// A running child, leader of its own process group. stdin is /dev/null.
+/// A running child, leader of its own process group. stdin is /dev/null unless the spec
+/// says otherwise.
 class Process {
 public:
     /// Starts the child. Throws HarnessError "cannot start <argv0>: <reason>" when the

@@ -51,6 +51,9 @@ struct ServerManifest {
     /// fails or overruns 10 s is a harness error of the cell.
     std::vector<std::string> prepare;
     std::string argv;  ///< argv template, split on whitespace after substitution
+    /// <argv stdin-to-stderr="true">: the server's fd 0 goes to its stderr log (vsftpd
+    /// writes start-up errors there).
+    bool argv_stdin_to_stderr = false;
     std::string ready_banner = "220";
     std::chrono::milliseconds ready_within{5000};
     std::vector<FeatureFragment> features;

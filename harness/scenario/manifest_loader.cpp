@@ -46,6 +46,7 @@ constexpr std::array<std::string_view, 3> kReadyAttrs{"banner", "within", "port"
 constexpr std::array<std::string_view, 1> kFeatureAttrs{"names"};
 constexpr std::array<std::string_view, 3> kDeviationAttrs{"scenario", "expect", "source"};
 constexpr std::array<std::string_view, 0> kNone{};
+constexpr std::array<std::string_view, 1> kArgvAttrs{"stdin-to-stderr"};
 
 /// Reports every ${name} in `text` that is not a manifest placeholder.
 void check_placeholders(XmlFile& f, pugi::xml_node node, std::string_view attr,
@@ -226,7 +227,16 @@ void load_server_body(XmlFile& f, pugi::xml_node root, ServerManifest& m) {
         m.prepare.push_back(command);
     }
     if (pugi::xml_node argv = f.single(root, "argv", true)) {
-        f.check_attributes(argv, kNone);
+        f.check_attributes(argv, kArgvAttrs);
+        if (pugi::xml_attribute a = argv.attribute("stdin-to-stderr")) {
+            auto b = parse_bool(a.value());
+            if (!b) {
+                f.error(argv, "stdin-to-stderr",
+                        "bad value '" + std::string(a.value()) +
+                            "' for 'stdin-to-stderr' (use true or false)");
+            }
+            m.argv_stdin_to_stderr = b.value_or(false);
+        }
         f.check_children(argv, kNone, true);
         m.argv = collapse_whitespace(argv.text().get());
         if (m.argv.empty()) {
