@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/testing/files.hpp"
 #include "reports/matrix_html.hpp"
 #include "reports/matrix_md.hpp"
 
@@ -117,23 +118,10 @@ Comparison sample_comparison() {
     return compare_runs(before, after);
 }
 
-std::string read_all(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // Compares `actual` with testdata/`name`; FTPS_CONFORM_UPDATE_GOLDEN=1 rewrites the file.
 void expect_golden(const std::string& actual, const std::string& name) {
-    const fs::path golden = fs::path(FTPS_CONFORM_SOURCE_DIR) / "reports/testdata" / name;
-    const char* update = std::getenv("FTPS_CONFORM_UPDATE_GOLDEN");
-    if (update != nullptr && std::string(update) == "1") {
-        std::ofstream(golden, std::ios::binary) << actual;
-    }
-    ASSERT_TRUE(fs::exists(golden)) << golden << " (run with FTPS_CONFORM_UPDATE_GOLDEN=1)";
-    EXPECT_EQ(actual, read_all(golden))
-        << "rerun with FTPS_CONFORM_UPDATE_GOLDEN=1 if the change is intended";
+    testing::expect_matches_golden(actual,
+                                   fs::path(FTPS_CONFORM_SOURCE_DIR) / "reports/testdata" / name);
 }
 
 TEST(Baseline, TextMatchesGolden) {

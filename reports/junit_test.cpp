@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "harness/testing/files.hpp"
 #include "harness/testing/sample_results.hpp"
 #include "harness/testing/temp_dir.hpp"
 
@@ -77,13 +78,6 @@ std::string junit(const RunResult& run, bool strict) {
     return out.str();
 }
 
-std::string read_all(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 const fs::path kGolden = fs::path(FTPS_CONFORM_SOURCE_DIR) / "reports/testdata/junit_golden.xml";
 const char* const kXmllint = "/usr/bin/xmllint";
 
@@ -94,13 +88,7 @@ int xmllint(const fs::path& file) {
 
 TEST(JUnit, MatchesGolden) {
     const std::string text = junit(sample_run(), false);
-    const char* update = std::getenv("FTPS_CONFORM_UPDATE_GOLDEN");
-    if (update != nullptr && std::string(update) == "1") {
-        std::ofstream(kGolden, std::ios::binary) << text;
-    }
-    ASSERT_TRUE(fs::exists(kGolden)) << kGolden << " (run with FTPS_CONFORM_UPDATE_GOLDEN=1)";
-    EXPECT_EQ(text, read_all(kGolden))
-        << "rerun with FTPS_CONFORM_UPDATE_GOLDEN=1 if the change is intended";
+    testing::expect_matches_golden(text, kGolden);
 }
 
 TEST(JUnit, GoldenIsWellFormedForXmllint) {

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "harness/testing/files.hpp"
 #include "harness/testing/sample_results.hpp"
 #include "reports/matrix_html.hpp"
 #include "reports/matrix_md.hpp"
@@ -81,31 +82,14 @@ std::string html(const RunResult& run) {
     return out.str();
 }
 
-std::string read_all(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void check_golden(const std::string& text, const fs::path& golden) {
-    const char* update = std::getenv("FTPS_CONFORM_UPDATE_GOLDEN");
-    if (update != nullptr && std::string(update) == "1") {
-        std::ofstream(golden, std::ios::binary) << text;
-    }
-    ASSERT_TRUE(fs::exists(golden)) << golden << " (run with FTPS_CONFORM_UPDATE_GOLDEN=1)";
-    EXPECT_EQ(text, read_all(golden))
-        << "rerun with FTPS_CONFORM_UPDATE_GOLDEN=1 if the change is intended";
-}
-
 const fs::path kTestdata = fs::path(FTPS_CONFORM_SOURCE_DIR) / "reports/testdata";
 
 TEST(MatrixMarkdown, MatchesGolden) {
-    check_golden(markdown(sample_run()), kTestdata / "matrix_golden.md");
+    testing::expect_matches_golden(markdown(sample_run()), kTestdata / "matrix_golden.md");
 }
 
 TEST(MatrixHtml, MatchesGolden) {
-    check_golden(html(sample_run()), kTestdata / "matrix_golden.html");
+    testing::expect_matches_golden(html(sample_run()), kTestdata / "matrix_golden.html");
 }
 
 TEST(MatrixLayout, OrdersByFirstAppearanceAndSortsScenariosById) {

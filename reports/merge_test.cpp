@@ -10,6 +10,7 @@
 #include <string>
 
 #include "harness/core/error.hpp"
+#include "harness/testing/files.hpp"
 #include "reports/junit.hpp"
 #include "reports/results_json.hpp"
 
@@ -125,13 +126,6 @@ std::string junit_text(const RunResult& run, bool strict) {
     return out.str();
 }
 
-std::string read_all(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 std::string usage_error(const std::vector<NamedRun>& runs) {
     try {
         merge_runs(runs);
@@ -190,19 +184,13 @@ TEST(Merge, HostsJoinedAndInterruptedIsAny) {
 
 TEST(Merge, MatchesGolden) {
     const std::string text = json_text(merge_runs(shards_of(whole_run())));
-    const char* update = std::getenv("FTPS_CONFORM_UPDATE_GOLDEN");
-    if (update != nullptr && std::string(update) == "1") {
-        std::ofstream(kGolden, std::ios::binary) << text;
-    }
-    ASSERT_TRUE(fs::exists(kGolden)) << kGolden << " (run with FTPS_CONFORM_UPDATE_GOLDEN=1)";
-    EXPECT_EQ(text, read_all(kGolden))
-        << "rerun with FTPS_CONFORM_UPDATE_GOLDEN=1 if the change is intended";
+    testing::expect_matches_golden(text, kGolden);
 }
 
 TEST(Merge, GoldenReadsBackAndMergesToItself) {
     std::ifstream in(kGolden, std::ios::binary);
     const RunResult golden = read_results_json(in, kGolden.string());
-    EXPECT_EQ(json_text(merge_runs(std::vector<RunResult>{golden})), read_all(kGolden));
+    EXPECT_EQ(json_text(merge_runs(std::vector<RunResult>{golden})), testing::read_file(kGolden));
 }
 
 TEST(Merge, DuplicateCellNamesTheCellAndBothFiles) {

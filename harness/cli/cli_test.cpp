@@ -23,6 +23,7 @@
 #include "harness/engine/server_instance.hpp"
 #include "harness/proc/ports.hpp"
 #include "harness/scenario/manifest_loader.hpp"
+#include "harness/testing/files.hpp"
 #include "harness/testing/temp_dir.hpp"
 #include "harness/tls/pki.hpp"
 
@@ -37,13 +38,6 @@ struct CliResult {
     int exit_code = -1;
     std::string out, err;
 };
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 // Starts the binary with stdout/stderr into files under `dir`; returns its pid.
 pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& dir,
@@ -91,8 +85,8 @@ CliResult run_cli(const std::vector<std::string>& args, const std::vector<std::s
     TempDir io("cli-io");
     CliResult r;
     r.exit_code = reap(spawn_cli(args, io.path(), env), limit);
-    r.out = slurp(io.path() / "stdout");
-    r.err = slurp(io.path() / "stderr");
+    r.out = fc::testing::read_file(io.path() / "stdout");
+    r.err = fc::testing::read_file(io.path() / "stderr");
     return r;
 }
 
@@ -172,7 +166,7 @@ TEST(Cli, RunRefusesNonEmptyOutDir) {
     CliResult r = run_cli({"run", "--out", dir.path().string()});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("not an empty folder"), std::string::npos) << r.err;
-    EXPECT_EQ(slurp(dir.path() / "earlier.txt"), "from an earlier run");
+    EXPECT_EQ(fc::testing::read_file(dir.path() / "earlier.txt"), "from an earlier run");
 }
 
 TEST(Cli, SelectionMatchingNothingIsUsageError) {
@@ -222,10 +216,10 @@ TEST(CliRealServer, EveryServerRunsTheShippedScenariosGreen) {
     }
     EXPECT_TRUE(fs::exists(out / "results.json"));
     fs::path cell = out / "proftpd__reference" / "auth-tls-234";
-    std::string transcript = slurp(cell / "transcript.txt");
+    std::string transcript = fc::testing::read_file(cell / "transcript.txt");
     EXPECT_NE(transcript.find("AUTH TLS"), std::string::npos) << transcript;
     EXPECT_NE(transcript.find("234"), std::string::npos) << transcript;
-    EXPECT_NE(slurp(cell / "tls-keys.log").find("CLIENT_"), std::string::npos);
+    EXPECT_NE(fc::testing::read_file(cell / "tls-keys.log").find("CLIENT_"), std::string::npos);
     EXPECT_TRUE(fs::exists(cell / "config" / "proftpd.conf"));
 }
 
@@ -306,7 +300,7 @@ TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
     fs::create_directories(dir.path() / "build");
     fs::path binary = dir.path() / "build" / "proftpd";
     fs::copy_file(fc::default_prefix() / "usr" / "sbin" / "proftpd", binary);
-    std::string manifest = slurp(mine / "manifest.xml");
+    std::string manifest = fc::testing::read_file(mine / "manifest.xml");
     manifest = std::regex_replace(manifest, std::regex(R"(name="proftpd")"), R"(name="myproftpd")");
     manifest =
         std::regex_replace(manifest, std::regex(R"(default="\$\{prefix\}/usr/sbin/proftpd")"),
@@ -329,7 +323,8 @@ TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
     ASSERT_TRUE(suite);
     EXPECT_EQ(suite.attribute("tests").as_int(), 2);
     EXPECT_EQ(suite.attribute("failures").as_int() + suite.attribute("errors").as_int(), 0);
-    EXPECT_NE(slurp(out / "myproftpd__reference" / "auth-tls-234" / "config" / "proftpd.conf")
+    EXPECT_NE(fc::testing::read_file(out / "myproftpd__reference" / "auth-tls-234" / "config" /
+                                     "proftpd.conf")
                   .find("ModulePath"),
               std::string::npos);
 }
@@ -413,7 +408,8 @@ TEST(CliRealServer, InterruptStopsServersAndExits3) {
         {"run", (dir.path() / "slow").string(), "--servers", "proftpd", "--out", out.string()},
         dir.path());
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (slurp(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf").empty() &&
+    while (fc::testing::read_file(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf")
+               .empty() &&
            std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -422,11 +418,13 @@ TEST(CliRealServer, InterruptStopsServersAndExits3) {
     ::kill(pid, SIGINT);
     int code = reap(pid, std::chrono::seconds(15));
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-    EXPECT_EQ(code, 3) << slurp(dir.path() / "stdout") << slurp(dir.path() / "stderr");
+    EXPECT_EQ(code, 3) << fc::testing::read_file(dir.path() / "stdout")
+                       << fc::testing::read_file(dir.path() / "stderr");
     EXPECT_LT(took, 5.0);
     EXPECT_TRUE(fs::exists(out / "junit.xml"));
     // No server of this run is left: nothing accepts on the port its config named.
-    std::string conf = slurp(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf");
+    std::string conf =
+        fc::testing::read_file(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf");
     std::smatch m;
     ASSERT_TRUE(std::regex_search(conf, m, std::regex(R"(\nPort\s+([0-9]+))"))) << conf;
     sockaddr_in addr{};

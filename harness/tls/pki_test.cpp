@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "harness/testing/files.hpp"
 #include "harness/testing/temp_dir.hpp"
 #include "harness/tls/ssl_ptr.hpp"
 
@@ -19,13 +20,6 @@ namespace {
 X509Ptr load_cert(const std::filesystem::path& path) {
     BioPtr bio(BIO_new_file(path.c_str(), "r"));
     return X509Ptr(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-}
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 unsigned mode_of(const std::filesystem::path& path) {
@@ -88,18 +82,19 @@ TEST_F(PkiTest, AllFilesExistWithTheirModes) {
           p.client_wrong_eku.key, p.client_self_signed.key}) {
         ASSERT_TRUE(std::filesystem::exists(key)) << key;
         EXPECT_EQ(mode_of(key), 0600u) << key;
-        EXPECT_NE(slurp(key).find("-----BEGIN PRIVATE KEY-----"), std::string::npos) << key;
+        EXPECT_NE(testing::read_file(key).find("-----BEGIN PRIVATE KEY-----"), std::string::npos)
+            << key;
     }
 }
 
 TEST_F(PkiTest, ChainAndKeyIsCertThenKey) {
-    std::string both = slurp(pki_->server_chain_and_key);
+    std::string both = testing::read_file(pki_->server_chain_and_key);
     std::size_t cert = both.find("-----BEGIN CERTIFICATE-----");
     std::size_t key = both.find("-----BEGIN PRIVATE KEY-----");
     ASSERT_NE(cert, std::string::npos);
     ASSERT_NE(key, std::string::npos);
     EXPECT_LT(cert, key);
-    EXPECT_EQ(both, slurp(pki_->server_cert) + slurp(pki_->server_key));
+    EXPECT_EQ(both, testing::read_file(pki_->server_cert) + testing::read_file(pki_->server_key));
 }
 
 TEST_F(PkiTest, ServerCertsVerifyAgainstTheCa) {
@@ -176,9 +171,10 @@ TEST_F(PkiTest, RemakingReplacesFiles) {
     }
     std::filesystem::permissions(dir.path() / "ca.key", std::filesystem::perms::all);
     PkiFiles again = make_test_pki(dir.path());
-    EXPECT_NE(slurp(again.ca_key).find("-----BEGIN PRIVATE KEY-----"), std::string::npos);
+    EXPECT_NE(testing::read_file(again.ca_key).find("-----BEGIN PRIVATE KEY-----"),
+              std::string::npos);
     EXPECT_EQ(mode_of(again.ca_key), 0600u);
-    EXPECT_NE(slurp(again.ca_cert), slurp(pki_->ca_cert));
+    EXPECT_NE(testing::read_file(again.ca_cert), testing::read_file(pki_->ca_cert));
 }
 
 }  // namespace

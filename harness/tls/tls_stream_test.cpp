@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/core/socket.hpp"
+#include "harness/testing/files.hpp"
 #include "harness/testing/temp_dir.hpp"
 #include "harness/tls/pki.hpp"
 
@@ -54,13 +55,6 @@ std::string read_text(TlsStream& stream, std::size_t want) {
         text.append(buf, r.bytes);
     }
     return text;
-}
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 class TlsStreamTest : public ::testing::Test {
@@ -355,7 +349,7 @@ TEST_F(TlsStreamTest, KeylogGetsBothSides) {
     server.keylog_file = log;
     Both both = handshake(conn, client, accept_with(server));
     ASSERT_TRUE(both.client.stream && both.server.stream) << both.client.error;
-    std::string text = slurp(log);
+    std::string text = testing::read_file(log);
     EXPECT_NE(text.find("CLIENT_HANDSHAKE_TRAFFIC_SECRET "), std::string::npos) << text;
     EXPECT_NE(text.find("SERVER_TRAFFIC_SECRET_0 "), std::string::npos) << text;
     EXPECT_EQ(text.back(), '\n');
