@@ -61,6 +61,37 @@ bool selected(const Scenario& s, const Selection& sel) {
     return true;
 }
 
+// The selected scenarios; none is a usage error that names the selection, so a typo
+// never makes a green run.
+std::vector<const Scenario*> select_scenarios(const std::vector<Scenario>& scenarios,
+                                              const Selection& selection) {
+    std::vector<const Scenario*> chosen;
+    for (const Scenario& s : scenarios) {
+        if (selected(s, selection)) {
+            chosen.push_back(&s);
+        }
+    }
+    if (chosen.empty()) {
+        auto join = [](const std::vector<std::string>& v) {
+            std::string out;
+            for (const auto& x : v) {
+                out += (out.empty() ? "" : ",") + x;
+            }
+            return out;
+        };
+        std::string what;
+        if (!selection.scenarios.empty()) {
+            what += " --scenario " + join(selection.scenarios);
+        }
+        if (!selection.tags.empty()) {
+            what += " --tags " + join(selection.tags);
+        }
+        throw UsageError("the selection" + what + " matches none of the " +
+                         std::to_string(scenarios.size()) + " scenario(s) loaded");
+    }
+    return chosen;
+}
+
 // The reference client among the chosen ones, if it was chosen.
 const ClientManifest* builtin_client(const std::vector<const ClientManifest*>& clients) {
     for (const ClientManifest* c : clients) {
@@ -81,13 +112,10 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
     auto chosen_clients = pick(clients, selection.clients, "client");
     const ClientManifest* reference_client = builtin_client(chosen_clients);
 
+    std::vector<const Scenario*> chosen = select_scenarios(scenarios, selection);
     std::vector<PlannedCell> cells;
-    int matched = 0;
-    for (const Scenario& s : scenarios) {
-        if (!selected(s, selection)) {
-            continue;
-        }
-        ++matched;
+    for (const Scenario* sp : chosen) {
+        const Scenario& s = *sp;
         // Server-side scenarios: each server under test, driven by the reference client.
         if (s.server_role == Role::under_test && s.client_role == Role::reference &&
             reference_client != nullptr) {
@@ -99,26 +127,8 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
         // Client-side and interop scenarios need the reference server and the real-client
         // adapters (issues 6 and 7): no cells are planned for them yet.
     }
-    if (matched == 0) {
-        std::string what;
-        auto join = [](const std::vector<std::string>& v) {
-            std::string out;
-            for (const auto& x : v) {
-                out += (out.empty() ? "" : ",") + x;
-            }
-            return out;
-        };
-        if (!selection.scenarios.empty()) {
-            what += " --scenario " + join(selection.scenarios);
-        }
-        if (!selection.tags.empty()) {
-            what += " --tags " + join(selection.tags);
-        }
-        throw UsageError("the selection" + what + " matches none of the " +
-                         std::to_string(scenarios.size()) + " scenario(s) loaded");
-    }
     if (cells.empty()) {
-        throw UsageError("the selection matches " + std::to_string(matched) +
+        throw UsageError("the selection matches " + std::to_string(chosen.size()) +
                          " scenario(s) but no cell: no selected server/client pair can run them");
     }
     return cells;
@@ -149,12 +159,8 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
     auto chosen_clients = pick(clients, selection.clients, "client");
     const ClientManifest* reference_client = builtin_client(chosen_clients);
     std::vector<PlannedCell> cells;
-    int matched = 0;
-    for (const Scenario& s : scenarios) {
-        if (!selected(s, selection)) {
-            continue;
-        }
-        ++matched;
+    for (const Scenario* sp : select_scenarios(scenarios, selection)) {
+        const Scenario& s = *sp;
         const NegativeControl& nc = s.negative_control;
         if (nc.server == "reference") {
             pending->push_back({&s, "needs the reference server misbehaving (" + nc.misbehave +
@@ -169,10 +175,6 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
         }
         cells.push_back({&s, *it, reference_client, (*it)->name, reference_client->name,
                          control_features(s), true});
-    }
-    if (matched == 0) {
-        throw UsageError("the selection matches none of the " + std::to_string(scenarios.size()) +
-                         " scenario(s) loaded");
     }
     return cells;
 }
