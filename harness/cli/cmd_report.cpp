@@ -162,16 +162,12 @@ int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostrea
 
     const bool strict = a.has("strict");
     fs::create_directories(out_dir);
-    const SummaryPaths paths = write_run_reports(merged, out_dir, strict);
     std::optional<Comparison> since;
     if (baseline) {
-        // The matrices again, now with the comparison in them.
         since = compare_runs(*baseline, merged);
-        write_report(paths.matrix_html,
-                     [&](std::ostream& o) { write_matrix_html(merged, o, &*since); });
-        write_report(paths.matrix_md,
-                     [&](std::ostream& o) { write_matrix_markdown(merged, o, &*since); });
     }
+    const SummaryPaths paths =
+        write_run_reports(merged, out_dir, strict, since ? &*since : nullptr);
 
     out << "ftps-conform " << FTPS_CONFORM_VERSION << " report: merged " << runs.size()
         << " run(s), " << merged.cells.size() << " cell(s); writing to " << out_dir.string()

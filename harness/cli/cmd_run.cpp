@@ -171,13 +171,14 @@ std::string matrix_grid_markdown(const RunResult& run) {
     return text.substr(start + 1, end == std::string::npos ? std::string::npos : end - start);
 }
 
-SummaryPaths write_run_reports(const RunResult& run, const fs::path& dir, bool strict) {
+SummaryPaths write_run_reports(const RunResult& run, const fs::path& dir, bool strict,
+                               const Comparison* since) {
     SummaryPaths paths{(dir / "results.json").string(), (dir / "junit.xml").string(),
                        (dir / "matrix.html").string(), (dir / "matrix.md").string()};
     write_report(paths.results_json, [&](std::ostream& o) { write_results_json(run, o); });
     write_report(paths.junit_xml, [&](std::ostream& o) { write_junit(run, o, strict); });
-    write_report(paths.matrix_html, [&](std::ostream& o) { write_matrix_html(run, o); });
-    write_report(paths.matrix_md, [&](std::ostream& o) { write_matrix_markdown(run, o); });
+    write_report(paths.matrix_html, [&](std::ostream& o) { write_matrix_html(run, o, since); });
+    write_report(paths.matrix_md, [&](std::ostream& o) { write_matrix_markdown(run, o, since); });
     return paths;
 }
 

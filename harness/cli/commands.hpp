@@ -11,6 +11,7 @@
 #include "harness/core/deadline.hpp"
 #include "harness/scenario/loader.hpp"
 #include "harness/scenario/manifest_loader.hpp"
+#include "reports/baseline.hpp"
 #include "reports/console.hpp"
 
 namespace fc {
@@ -30,9 +31,11 @@ std::filesystem::path choose_out_dir(const ParsedArgs& a);
 Millis parse_timeout(const ParsedArgs& a);
 /// The servers x clients grid of the run's Markdown matrix (for the console).
 std::string matrix_grid_markdown(const RunResult& run);
-/// Writes results.json, junit.xml, matrix.html and matrix.md of `run` into `dir`; returns
-/// their paths for the summary.
-SummaryPaths write_run_reports(const RunResult& run, const std::filesystem::path& dir, bool strict);
+/// Writes results.json, junit.xml, matrix.html and matrix.md of `run` into `dir` (the
+/// matrices with a "since the baseline" section when `since` is given); returns their
+/// paths for the summary.
+SummaryPaths write_run_reports(const RunResult& run, const std::filesystem::path& dir, bool strict,
+                               const Comparison* since = nullptr);
 /// Writes a report file; throws HarnessError if it cannot.
 void write_report(const std::filesystem::path& path,
                   const std::function<void(std::ostream&)>& write);
