@@ -208,11 +208,26 @@ TEST(CliRealServer, EveryServerRunsTheShippedScenariosGreen) {
     EXPECT_GE(suites.attribute("tests").as_int(), 3 * 40);
     EXPECT_EQ(suites.attribute("failures").as_int(), 0);
     EXPECT_EQ(suites.attribute("errors").as_int(), 0);
-    for (const char* server : {"proftpd", "vsftpd", "pureftpd"}) {
+    for (const char* server : {"proftpd", "vsftpd", "pureftpd", "reference"}) {
         pugi::xml_node suite = suites.find_child_by_attribute(
             "testsuite", "name", (std::string(server) + "__reference").c_str());
         ASSERT_TRUE(suite) << "no " << server << "__reference testsuite";
         EXPECT_TRUE(suite.find_child_by_attribute("testcase", "name", "auth-tls-234"));
+        for (const char* client : {"lftp", "curl"}) {
+            // Interop: every client against every server.
+            pugi::xml_node interop = suites.find_child_by_attribute(
+                "testsuite", "name", (std::string(server) + "__" + client).c_str());
+            ASSERT_TRUE(interop) << "no " << server << "__" << client << " testsuite";
+            EXPECT_TRUE(
+                interop.find_child_by_attribute("testcase", "name", "interop-put-get-prot-p"));
+        }
+    }
+    // Client-side: every client against the reference server.
+    for (const char* client : {"lftp", "curl", "reference"}) {
+        pugi::xml_node suite = suites.find_child_by_attribute(
+            "testsuite", "name", (std::string("reference__") + client).c_str());
+        ASSERT_TRUE(suite) << "no reference__" << client << " testsuite";
+        EXPECT_TRUE(suite.find_child_by_attribute("testcase", "name", "client-pbsz-before-prot"));
     }
     EXPECT_TRUE(fs::exists(out / "results.json"));
     fs::path cell = out / "proftpd__reference" / "auth-tls-234";
@@ -221,17 +236,6 @@ TEST(CliRealServer, EveryServerRunsTheShippedScenariosGreen) {
     EXPECT_NE(transcript.find("234"), std::string::npos) << transcript;
     EXPECT_NE(fc::testing::read_file(cell / "tls-keys.log").find("CLIENT_"), std::string::npos);
     EXPECT_TRUE(fs::exists(cell / "config" / "proftpd.conf"));
-}
-
-// Every scenario whose negative control is a ProFTPD setting must fail under it, on
-// every CI run: a scenario that cannot fail is a defect of the suite.
-TEST(CliRealServer, ProftpdSettingControlsMakeTheirScenariosFail) {
-    TempDir dir("cli-controls");
-    CliResult r = run_cli({"controls", (kSource / "scenarios").string(), "--servers", "proftpd",
-                           "--out", (dir.path() / "run").string()});
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_NE(r.out.find(" 0 still passing, 0 error"), std::string::npos) << r.out;
-    EXPECT_EQ(r.out.find("PASSES "), std::string::npos) << r.out;
 }
 
 // --target: a ProFTPD started here, outside the CLI, configured with tls-required only.
@@ -352,12 +356,12 @@ TEST(CliRealServer, ShardsMergeIntoTheUnshardedResult) {
     std::string scenarios = (kSource / "scenarios").string();
     for (const char* shard : {"1/2", "2/2"}) {
         std::string name = std::string("shard") + shard[0];
-        CliResult r = run_cli({"run", scenarios, "--servers", "pureftpd", "--shard", shard, "--out",
-                               (dir.path() / name).string()});
+        CliResult r = run_cli({"run", scenarios, "--servers", "pureftpd", "--clients", "reference",
+                               "--shard", shard, "--out", (dir.path() / name).string()});
         ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     }
-    CliResult whole = run_cli(
-        {"run", scenarios, "--servers", "pureftpd", "--out", (dir.path() / "whole").string()});
+    CliResult whole = run_cli({"run", scenarios, "--servers", "pureftpd", "--clients", "reference",
+                               "--out", (dir.path() / "whole").string()});
     ASSERT_EQ(whole.exit_code, 0) << whole.out << whole.err;
     CliResult merged =
         run_cli({"report", (dir.path() / "shard1").string(), (dir.path() / "shard2").string(),

@@ -23,6 +23,8 @@ const OptionSpec kControlsOptions[] = {
     {"out", true, "DIR", "write the run here; must be empty or absent (default results/<UTC>)"},
     {"timeout", true, "SECONDS", "deadline of each step unless the step sets one (default 10)"},
     {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
+    {"require-all", false, "",
+     "also exit 1 when a control cannot run here (e.g. its server is not installed)"},
     {"help", false, "", "show this help"},
 };
 
@@ -74,8 +76,11 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
                 ++errors;
                 break;
         }
-        out << "[" << done << "/" << total << "] " << mark << cell.server << "  " << cell.area
-            << "/" << cell.scenario_id << "\n";
+        out << "[" << done << "/" << total << "] " << mark << cell.server;
+        if (auto it = cell.properties.find("server.misbehaviours"); it != cell.properties.end()) {
+            out << " (misbehaving: " << it->second << ")";
+        }
+        out << "  " << cell.area << "/" << cell.scenario_id << "\n";
         if (cell.verdict == Verdict::pass) {
             out << "       still passes under its negative control: it cannot fail\n";
         } else {
@@ -84,7 +89,7 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
         out << std::flush;
     };
     out << "ftps-conform " << FTPS_CONFORM_VERSION << " controls: " << cells.size()
-        << " control(s) to run, " << pending.size() << " not runnable yet; writing to "
+        << " control(s) to run, " << pending.size() << " not runnable here; writing to "
         << config.out_dir.string() << "\n";
     RunResult run = run_plan(cells, config);
     write_report(config.out_dir / "results.json",
@@ -98,12 +103,16 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
     out << "\n"
         << cells.size() << " control(s): " << (cells.size() - still_pass - errors) << " proven, "
         << still_pass << " still passing, " << errors << " error; " << pending.size()
-        << " not runnable yet\n";
+        << " not runnable here\n";
     if (run.interrupted) {
         err << "interrupted: the run stopped early; every server it started was stopped\n";
         return exit_harness;
     }
     if (still_pass > 0) {
+        return exit_failed;
+    }
+    if (a.has("require-all") && !pending.empty()) {
+        err << pending.size() << " control(s) could not run and --require-all was given\n";
         return exit_failed;
     }
     return errors > 0 ? exit_harness : exit_ok;

@@ -23,6 +23,9 @@ int cmd_validate(std::span<const std::string> args, std::ostream& out, std::ostr
 int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
                  std::ostream& err);
 int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+/// Runs the reference FTPS server in the foreground until `cancel` is set.
+int cmd_serve(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
+              std::ostream& err);
 
 struct ParsedArgs;
 /// --out DIR (refused unless absent or empty) or results/<UTC timestamp>.

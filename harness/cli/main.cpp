@@ -21,7 +21,8 @@ void print_usage(std::ostream& out) {
            "  controls [PATH...]  run each scenario under its negative control; list those\n"
            "                      that still pass (a scenario that cannot fail is a defect)\n"
            "  report RESULTS...   merge the results.json of runs (e.g. shards of `run --shard`)\n"
-           "                      and write results.json and junit.xml of the merged run\n\n"
+           "                      and write results.json and junit.xml of the merged run\n"
+           "  serve               run the reference FTPS server (client tests, debugging)\n\n"
            "  --help              this help; `ftps-conform <command> --help` for a command\n"
            "  --version           print the version\n\n"
            "exit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
         if (command == "controls") {
             fc::become_subreaper();
             return fc::cmd_controls(rest, fc::install_cancel_handlers(), std::cout, std::cerr);
+        }
+        if (command == "serve") {
+            return fc::cmd_serve(rest, fc::install_cancel_handlers(), std::cout, std::cerr);
         }
         if (command == "list") {
             return fc::cmd_list(rest, std::cout, std::cerr);

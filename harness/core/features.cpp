@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 61> kMisbehaviours{
+constexpr std::array<std::string_view, 69> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -103,7 +103,24 @@ constexpr std::array<std::string_view, 61> kMisbehaviours{
     "tls13-disabled",       // never negotiates TLS 1.3 (highest version TLS 1.2)
     "auth-ssl-refused",     // answers 504 to AUTH SSL although configured to accept it
     "auth-ssl-clear-data",  // accepts AUTH SSL but keeps data connections clear until PROT P
+    // Misbehaviours that test clients (client-side scenarios, issue 7):
+    "cert-untrusted",        // presents a server certificate signed by a CA the run does not trust
+    "cert-expired",          // presents an expired server certificate (trusted CA, right names)
+    "cert-wrong-host",       // presents a certificate for other.example (trusted CA)
+    "auth-refused",          // answers AUTH TLS (and AUTH SSL) with 534, as a server without TLS
+    "replies-split",         // writes every reply in small TCP segments with pauses between them
+    "multiline-tricky",      // multi-line replies whose continuation lines look like final lines
+    "pasv-foreign-address",  // PASV answers 127.0.0.2 (nothing listens there), not 127.0.0.1
+    "replies-slow",          // waits 1 s before every reply
 };
+
+// clients/README.md "Actions and settings".
+constexpr std::array<std::string_view, 12> kClientSettings{
+    "explicit",    "implicit", "prot-p", "prot-c", "verify", "no-verify",
+    "client-cert", "passive",  "active", "tls12",  "tls13",  "no-reuse",
+};
+constexpr std::array<std::string_view, 7> kClientActions{"login",  "list",  "get", "put",
+                                                         "delete", "mkdir", "fxp"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -136,6 +153,36 @@ bool is_known_server_feature(std::string_view name) {
 }
 bool is_known_misbehaviour(std::string_view name) {
     return std::find(kMisbehaviours.begin(), kMisbehaviours.end(), name) != kMisbehaviours.end();
+}
+
+std::span<const std::string_view> known_client_settings() {
+    return kClientSettings;
+}
+bool is_known_client_setting(std::string_view name) {
+    return std::find(kClientSettings.begin(), kClientSettings.end(), name) != kClientSettings.end();
+}
+std::vector<std::string> conflicting_client_settings(const std::vector<std::string>& settings) {
+    static constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
+        {"explicit", "implicit"}, {"prot-p", "prot-c"}, {"verify", "no-verify"},
+        {"passive", "active"},    {"tls12", "tls13"},
+    };
+    auto has = [&](std::string_view name) {
+        return std::find(settings.begin(), settings.end(), name) != settings.end();
+    };
+    std::vector<std::string> out;
+    for (const auto& [a, b] : kPairs) {
+        if (has(a) && has(b)) {
+            out.push_back(std::string(a) + " and " + std::string(b));
+        }
+    }
+    return out;
+}
+
+std::span<const std::string_view> known_client_actions() {
+    return kClientActions;
+}
+bool is_known_client_action(std::string_view name) {
+    return std::find(kClientActions.begin(), kClientActions.end(), name) != kClientActions.end();
 }
 
 std::string closest_match(std::string_view word, std::span<const std::string_view> candidates) {

@@ -3,6 +3,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fc {
 
@@ -12,6 +13,15 @@ std::span<const std::string_view> known_server_features();
 std::span<const std::string_view> known_misbehaviours();
 bool is_known_server_feature(std::string_view name);
 bool is_known_misbehaviour(std::string_view name);
+/// Settings a client-side or interop scenario may ask of a client (clients/README.md).
+std::span<const std::string_view> known_client_settings();
+bool is_known_client_setting(std::string_view name);
+/// Pairs of client settings that contradict each other ("passive and active"), in the
+/// order of clients/README.md; empty when none do.
+std::vector<std::string> conflicting_client_settings(const std::vector<std::string>& settings);
+/// Actions a client manifest may realise (clients/README.md).
+std::span<const std::string_view> known_client_actions();
+bool is_known_client_action(std::string_view name);
 
 /// The candidate closest to `word` by edit distance, or "" when none is close enough
 /// to be a plausible typo. Used for "did you mean" hints.

@@ -102,6 +102,52 @@ const ClientManifest* builtin_client(const std::vector<const ClientManifest*>& c
     return nullptr;
 }
 
+PlannedCell make_cell(const Scenario& s, const ServerManifest* server,
+                      const ClientManifest* client) {
+    PlannedCell cell;
+    cell.scenario = &s;
+    cell.server = server;
+    cell.client = client;
+    cell.server_name = server->name;
+    cell.client_name = client->name;
+    cell.server_features = s.server_features;
+    cell.misbehaviours = s.misbehaviours;
+    return cell;
+}
+
+const ServerManifest* find_server(const std::vector<const ServerManifest*>& servers,
+                                  const std::string& name) {
+    auto it = std::find_if(servers.begin(), servers.end(),
+                           [&](const ServerManifest* m) { return m->name == name; });
+    return it == servers.end() ? nullptr : *it;
+}
+
+// Client-side (the reference server x each client), interop (each server x each client)
+// and FXP (each server, twice, x each client that can do fxp) cells of one scenario.
+void plan_client_scenario(const Scenario& s, const std::vector<const ServerManifest*>& servers,
+                          const std::vector<const ClientManifest*>& clients,
+                          std::vector<PlannedCell>& cells) {
+    std::vector<const ServerManifest*> rows;
+    if (s.server_role == Role::reference) {
+        if (const ServerManifest* reference = find_server(servers, "reference")) {
+            rows.push_back(reference);
+        }
+    } else {
+        rows = servers;
+    }
+    for (const ServerManifest* server : rows) {
+        if (server->argv.empty()) {
+            continue;  // an already-running server (--target): its files cannot be seeded
+        }
+        for (const ClientManifest* client : clients) {
+            if (s.fxp() && !client->can("fxp")) {
+                continue;
+            }
+            cells.push_back(make_cell(s, server, client));
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
@@ -120,12 +166,19 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
         if (s.server_role == Role::under_test && s.client_role == Role::reference &&
             reference_client != nullptr) {
             for (const ServerManifest* server : chosen_servers) {
-                cells.push_back({&s, server, reference_client, server->name, reference_client->name,
-                                 s.server_features, false});
+                PlannedCell cell;
+                cell.scenario = &s;
+                cell.server = server;
+                cell.client = reference_client;
+                cell.server_name = server->name;
+                cell.client_name = reference_client->name;
+                cell.server_features = s.server_features;
+                cells.push_back(std::move(cell));
             }
         }
-        // Client-side and interop scenarios need the reference server and the real-client
-        // adapters (issues 6 and 7): no cells are planned for them yet.
+        if (s.client_role == Role::under_test) {
+            plan_client_scenario(s, chosen_servers, chosen_clients, cells);
+        }
     }
     if (cells.empty()) {
         throw UsageError("the selection matches " + std::to_string(chosen.size()) +
@@ -150,6 +203,53 @@ std::vector<std::string> control_features(const Scenario& scenario) {
     return out;
 }
 
+namespace {
+
+// A client scenario's control runs once per chosen client, on the server the control
+// names (both instances of it for FXP), with the scenario's misbehaviours minus
+// without-misbehave plus misbehave.
+void plan_client_control(const Scenario& s, const std::vector<const ServerManifest*>& servers,
+                         const std::vector<const ClientManifest*>& clients,
+                         std::vector<PlannedCell>& cells, std::vector<PendingControl>* pending) {
+    const NegativeControl& nc = s.negative_control;
+    const ServerManifest* server = find_server(servers, nc.server);
+    if (server == nullptr) {
+        pending->push_back({&s, "needs server '" + nc.server + "', which is not selected"});
+        return;
+    }
+    std::vector<std::string> misbehaviours;
+    for (const auto& m : s.misbehaviours) {
+        if (m != nc.without_misbehave) {
+            misbehaviours.push_back(m);
+        }
+    }
+    if (!nc.misbehave.empty()) {
+        misbehaviours.push_back(nc.misbehave);
+    }
+    if (!misbehaviours.empty() && server->misbehave.empty()) {
+        pending->push_back({&s, "needs server '" + nc.server +
+                                    "' to misbehave, and it has no <misbehave> switch"});
+        return;
+    }
+    bool any = false;
+    for (const ClientManifest* client : clients) {
+        if (s.fxp() && !client->can("fxp")) {
+            continue;
+        }
+        PlannedCell cell = make_cell(s, server, client);
+        cell.server_features = control_features(s);
+        cell.misbehaviours = misbehaviours;
+        cell.under_control = true;
+        cells.push_back(std::move(cell));
+        any = true;
+    }
+    if (!any) {
+        pending->push_back({&s, "no selected client can run it"});
+    }
+}
+
+}  // namespace
+
 std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenarios,
                                            const std::vector<ServerManifest>& servers,
                                            const std::vector<ClientManifest>& clients,
@@ -162,9 +262,8 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
     for (const Scenario* sp : select_scenarios(scenarios, selection)) {
         const Scenario& s = *sp;
         const NegativeControl& nc = s.negative_control;
-        if (nc.server == "reference") {
-            pending->push_back({&s, "needs the reference server misbehaving (" + nc.misbehave +
-                                        "), which does not exist yet"});
+        if (s.client_under_test()) {
+            plan_client_control(s, chosen_servers, chosen_clients, cells, pending);
             continue;
         }
         auto it = std::find_if(chosen_servers.begin(), chosen_servers.end(),
@@ -173,8 +272,23 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
             pending->push_back({&s, "needs server '" + nc.server + "', which is not selected"});
             continue;
         }
-        cells.push_back({&s, *it, reference_client, (*it)->name, reference_client->name,
-                         control_features(s), true});
+        if (!nc.misbehave.empty() && (*it)->misbehave.empty()) {
+            pending->push_back({&s, "needs server '" + nc.server + "' to act out '" + nc.misbehave +
+                                        "', and it has no <misbehave> switch"});
+            continue;
+        }
+        PlannedCell cell;
+        cell.scenario = &s;
+        cell.server = *it;
+        cell.client = reference_client;
+        cell.server_name = (*it)->name;
+        cell.client_name = reference_client->name;
+        cell.server_features = control_features(s);
+        cell.under_control = true;
+        if (!nc.misbehave.empty()) {
+            cell.misbehaviours.push_back(nc.misbehave);
+        }
+        cells.push_back(std::move(cell));
     }
     return cells;
 }

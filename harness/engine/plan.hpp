@@ -26,6 +26,8 @@ struct PlannedCell {
     /// control the scenario's minus `without` plus `with`.
     std::vector<std::string> server_features;
     bool under_control = false;  ///< run under the scenario's negative control
+    /// Deliberate misbehaviours the server acts out (a negative control's misbehave=).
+    std::vector<std::string> misbehaviours;
 };
 
 /// A scenario whose negative control cannot run here, and why (e.g. it needs the

@@ -40,6 +40,9 @@ struct SessionOutcome {
     std::optional<Failure> failure;
     std::string reason;
     std::map<std::string, std::string> properties;  ///< tls.version, tls.cipher, ...
+    /// SHA-256 (hex) of each whole transfer, by "upload:NAME" / "download:NAME" (the
+    /// builtin client's actions compare them with the server's files).
+    std::map<std::string, std::string> digests;
 };
 
 /// Runs every step of `scenario` in order, stopping at the first failure or error.

@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "harness/core/error.hpp"
+#include "harness/engine/client_action.hpp"
+#include "harness/engine/client_cell.hpp"
 #include "harness/engine/reference_session.hpp"
 #include "harness/engine/server_instance.hpp"
 #include "harness/proc/process.hpp"
@@ -104,10 +106,17 @@ public:
         fs::create_directories(dir);
         auto started = Clock::now();
         execute(cell, dir, r);
+        if (!cell.misbehaviours.empty()) {
+            std::string names;
+            for (const auto& m : cell.misbehaviours) {
+                names += (names.empty() ? "" : " ") + m;
+            }
+            r.properties["server.misbehaviours"] = names;
+        }
         r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
         // Under a negative control the scenario must fail: a declared deviation says
         // nothing about that.
-        if (const Deviation* d = cell.under_control ? nullptr : cell.server->deviation_for(s.id)) {
+        if (const Deviation* d = cell.under_control ? nullptr : deviation_for(cell)) {
             apply_deviation(*d, r);
         }
         return r;
@@ -150,12 +159,86 @@ private:
         run.endpoints.push_back({m.name, "server", version});
     }
 
+    // The declared deviation of the endpoint under test: the client's in client
+    // scenarios (then the server's, for interop), else the server's.
+    static const Deviation* deviation_for(const PlannedCell& cell) {
+        const std::string& id = cell.scenario->id;
+        if (cell.scenario->client_under_test()) {
+            if (const Deviation* d = cell.client->deviation_for(id, cell.server_name)) {
+                return d;
+            }
+            return cell.scenario->server_role == Role::under_test ? cell.server->deviation_for(id)
+                                                                  : nullptr;
+        }
+        return cell.server->deviation_for(id);
+    }
+
     void check_client(const ClientManifest& m, RunResult& run) {
         if (checked_.count("client:" + m.name)) {
             return;
         }
         checked_.insert("client:" + m.name);
-        run.endpoints.push_back({m.name, "client", m.builtin ? FTPS_CONFORM_VERSION : ""});
+        if (m.builtin) {
+            run.endpoints.push_back({m.name, "client", FTPS_CONFORM_VERSION});
+            return;
+        }
+        std::string error;
+        std::string version;
+        std::string binary = resolve_client_binary(m, config_.prefix);
+        if (binary.empty()) {
+            error = "binary not found or not executable: " +
+                    (m.binary.empty() ? std::string("(no <binary> in the manifest)") : m.binary) +
+                    " (install package " + (m.package.empty() ? m.name : m.package) +
+                    ", or point <binary> elsewhere)";
+        } else if (!m.version_command.empty()) {
+            Variables vars{{"binary", binary}, {"prefix", config_.prefix.string()}};
+            version = probe_version(m.version_command, m.version_regex, m.version_stdin_from_stdout,
+                                    vars, config_.cancel, &error);
+        }
+        client_binaries_[m.name] = binary;
+        if (!error.empty()) {
+            endpoint_errors_["client:" + m.name] = "client " + m.name + ": " + error;
+        }
+        note("client " + m.name + ": " + (error.empty() ? "version " + version : error));
+        run.endpoints.push_back({m.name, "client", version});
+    }
+
+    // A client-side, interop or FXP cell (client_cell.hpp).
+    void execute_client(const PlannedCell& cell, const fs::path& dir, CellResult& r,
+                        const std::string& features_text) {
+        Transcript transcript;
+        if (config_.external) {
+            r.verdict = Verdict::error;
+            r.reason =
+                "client scenarios cannot run against --target: the harness seeds and "
+                "reads the server's files, so it must start the server";
+            return;
+        }
+        if (auto it = endpoint_errors_.find("client:" + cell.client->name);
+            it != endpoint_errors_.end()) {
+            r.verdict = Verdict::error;
+            r.reason = it->second;
+            return;
+        }
+        if (std::string why = client_unsupported(*cell.client, *cell.scenario); !why.empty()) {
+            r.verdict = Verdict::unsupported;
+            r.reason = why;
+            return;
+        }
+        ClientCellContext ctx;
+        ctx.cell = &cell;
+        ctx.dir = dir;
+        ctx.features_text = features_text;
+        ctx.pki = &pki_;
+        ctx.credentials = &credentials_;
+        ctx.ports = &ports_;
+        ctx.prefix = config_.prefix;
+        ctx.cancel = config_.cancel;
+        ctx.step_timeout = config_.step_timeout;
+        ctx.client_binary = client_binaries_[cell.client->name];
+        ctx.keep = config_.keep;
+        run_client_cell(ctx, r, transcript);
+        finish_transcript(transcript, dir, r);
     }
 
     void execute(const PlannedCell& cell, const fs::path& dir, CellResult& r) {
@@ -182,6 +265,10 @@ private:
             }
             return;
         }
+        if (cell.scenario->client_under_test()) {
+            execute_client(cell, dir, r, *features);
+            return;
+        }
         Transcript transcript;
         if (config_.external) {
             run_external(cell, dir, r, transcript);
@@ -193,6 +280,7 @@ private:
             InstanceRequest req{&server,       cell.server_features, *features, &pki_,
                                 &credentials_, config_.prefix,       dir,       &ports_,
                                 config_.cancel};
+            req.misbehaviours = cell.misbehaviours;
             instance = ServerInstance::start(req);
             SessionOptions options{config_.step_timeout, config_.cancel, dir / "tls-keys.log"};
             transcript.note("", "server " + server.name + " ready on 127.0.0.1:" +
@@ -278,6 +366,7 @@ private:
     PortAllocator ports_;
     std::string setup_error_;
     std::map<std::string, std::string> endpoint_errors_;
+    std::map<std::string, std::string> client_binaries_;  // resolved, by client name
     std::set<std::string> checked_;
 };
 

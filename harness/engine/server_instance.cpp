@@ -152,8 +152,20 @@ fs::path default_prefix() {
     return fs::path(FTPS_CONFORM_SOURCE_DIR) / ".prefix";
 }
 
+fs::path self_binary() {
+    if (const char* env = std::getenv("FTPS_CONFORM_SELF"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec && exe.filename() == "ftps-conform") {
+        return exe;
+    }
+    return FTPS_CONFORM_BUILD_BINARY;
+}
+
 Variables manifest_variables(const ServerManifest& manifest, const fs::path& prefix) {
-    Variables vars{{"prefix", prefix.string()}};
+    Variables vars{{"prefix", prefix.string()}, {"self", self_binary().string()}};
     vars["binary"] = substitute(manifest.binary, vars, manifest.file.string());
     return vars;
 }
@@ -181,6 +193,8 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
     if (::chown(home.c_str(), uid, gid) != 0) {
         throw HarnessError("cannot give " + home.string() + " to uid " + std::to_string(uid));
     }
+    inst->home_ = home;
+    inst->owner_ = {uid, gid};
     fs::create_directories(req.log_dir);
 
     Variables vars = manifest_variables(m, req.prefix);
@@ -188,7 +202,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
     vars.insert({{"rundir", rundir.string()},
                  {"logdir", fs::absolute(req.log_dir).string()},
                  {"workdir", inst->work_dir_.string()},
-                 {"host", "127.0.0.1"},
+                 {"host", req.host},
                  {"pasv_min", std::to_string(pasv_min)},
                  {"pasv_max", std::to_string(pasv_max)},
                  {"user", req.credentials->user},
@@ -203,6 +217,17 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
                  {"server_chain_and_key", req.pki->server_chain_and_key.string()},
                  {"server_cert_and_ca", req.pki->server_cert_and_ca.string()},
                  {"features", req.features_text}});
+    std::string misbehaviours;
+    for (const std::string& name : req.misbehaviours) {
+        if (m.misbehave.empty()) {
+            throw HarnessError(m.name + " has no <misbehave> switch, so it cannot act out '" +
+                               name + "'");
+        }
+        Variables one{{"name", name}};
+        misbehaviours += (misbehaviours.empty() ? "" : " ") +
+                         substitute(m.misbehave, one, m.file.string() + " <misbehave>");
+    }
+    vars["misbehaviours"] = misbehaviours;
 
     const std::string& binary = vars["binary"];
     if (::access(binary.c_str(), X_OK) != 0) {
@@ -210,6 +235,9 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
                            " (ci/install-servers puts it there, or point <binary> elsewhere)");
     }
 
+    // Implicit FTPS greets only after a TLS handshake: an accepted connection is ready.
+    const bool implicit =
+        std::find(req.features.begin(), req.features.end(), "implicit") != req.features.end();
     // A port taken between our check and the server's bind: try again with another.
     std::string last_error;
     for (int attempt = 0; attempt < 3; ++attempt) {
@@ -235,8 +263,8 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
         spec.stdin_to_stderr_log = m.argv_stdin_to_stderr;
         inst->process_ = Process::start(spec);
         Readiness ready =
-            wait_ready("127.0.0.1", inst->port_, m.ready_banner, Deadline::after(m.ready_within),
-                       req.cancel, inst->process_.get());
+            wait_ready(req.host, inst->port_, implicit ? std::string() : m.ready_banner,
+                       Deadline::after(m.ready_within), req.cancel, inst->process_.get());
         if (ready.ready) {
             return inst;
         }
@@ -247,7 +275,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
             break;
         }
     }
-    throw HarnessError(m.name + " did not become ready on 127.0.0.1:" +
+    throw HarnessError(m.name + " did not become ready on " + req.host + ":" +
                        std::to_string(inst->port_) + ": " + last_error);
 }
 
@@ -259,14 +287,14 @@ ServerInstance::~ServerInstance() {
 
 Target ServerInstance::target() const {
     Target t;
-    t.host = "127.0.0.1";
+    t.host = request_.host;
     t.port = port_;
     t.user = request_.credentials->user;
     t.password = request_.credentials->password;
     t.features = request_.features;
     t.ca_file = request_.pki->ca_cert;
     t.pki = *request_.pki;
-    t.verify_name = "127.0.0.1";
+    t.verify_name = request_.host;
     return t;
 }
 

@@ -37,6 +37,10 @@ std::optional<std::string> realise_features(const ServerManifest& manifest,
 /// Where the server binaries live: $FTPS_CONFORM_PREFIX, else <source>/.prefix.
 std::filesystem::path default_prefix();
 
+/// The ftps-conform executable (the reference server runs as `${self} serve`):
+/// $FTPS_CONFORM_SELF, else this process's executable when it is ftps-conform, else the
+/// one in the build tree (tests link the engine into another binary).
+std::filesystem::path self_binary();
 /// The placeholders a server manifest may use that do not depend on one instance.
 Variables manifest_variables(const ServerManifest& manifest, const std::filesystem::path& prefix);
 
@@ -50,6 +54,10 @@ struct InstanceRequest {
     std::filesystem::path log_dir;  ///< the cell dir: logs and rendered config land here
     PortAllocator* ports = nullptr;
     CancelToken cancel;
+    /// Deliberate misbehaviours to switch on (the manifest's <misbehave> per name).
+    std::vector<std::string> misbehaviours = {};
+    /// The loopback address it listens on (FXP cells put their two servers on two).
+    std::string host = "127.0.0.1";
 };
 
 class ServerInstance {
@@ -65,6 +73,11 @@ public:
     std::optional<int> exited();
     /// Stops the process group and reaps it. Idempotent.
     void stop();
+    /// The test user's home: the root the server serves. Files the harness puts there
+    /// must belong to home_owner() (the server's sessions run as that account).
+    const std::filesystem::path& home() const { return home_; }
+    /// uid and gid of the account that owns home().
+    std::pair<unsigned, unsigned> home_owner() const { return owner_; }
     /// Copies the private work dir into `dest` (for --keep and failed cells).
     void keep_work_dir(const std::filesystem::path& dest) const;
 
@@ -73,6 +86,8 @@ private:
 
     InstanceRequest request_;
     std::filesystem::path work_dir_;  // private, under the system temp dir
+    std::filesystem::path home_;
+    std::pair<unsigned, unsigned> owner_{0, 0};
     std::uint16_t port_ = 0;
     std::unique_ptr<Process> process_;
 };

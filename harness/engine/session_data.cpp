@@ -79,7 +79,13 @@ void Session::execute(const DataOpenStep& step) {
             fail("", "a usable 227 address", why);
             return;
         }
-        to = *hp;
+        // Like curl and lftp, use only the port: a 227 address other than the control
+        // connection's is ignored (it could point the data connection anywhere).
+        to.port = hp->port;
+        if (hp->host != target_.host) {
+            transcript_.note("data", "227 announced " + hp->host + "; using the control address " +
+                                         target_.host + " instead");
+        }
     } else {
         auto port = parse_epsv_reply(*reply, &why);
         if (!port) {
@@ -175,7 +181,11 @@ void Session::execute(const TransferStep& step) {
                  data.transfer_error);
         } else if (step.upload) {
             uploads_[file_name(command)] = {step.size, upload_sha};
-        } else if (step.verify) {
+            // The builtin client's actions compare these with the server's files.
+            outcome_.digests["upload:" + file_name(command)] = upload_sha;
+        } else if (!step.verify) {
+            outcome_.digests["download:" + file_name(command)] = data.received.sha256;
+        } else {
             auto it = uploads_.find(file_name(command));
             if (it == uploads_.end()) {
                 error("verify=\"true\" but this session uploaded no '" + file_name(command) + "'");

@@ -17,8 +17,9 @@ struct Readiness {
 };
 
 /// Polls host:port (a connect every ~20 ms) until a connection's first line starts with
-/// `banner` (e.g. "220"). Each probe connection is closed politely (QUIT, then close).
-/// Gives up at the deadline ("no connection accepted within 5 s"), on cancellation, on a
+/// `banner` (e.g. "220"); an empty `banner` means an accepted connection is enough (implicit
+/// FTPS greets only after a TLS handshake). Each probe connection is closed politely (QUIT, then
+/// close). Gives up at the deadline ("no connection accepted within 5 s"), on cancellation, on a
 /// wrong greeting ("banner was '421 ...'"), or when `process` (may be null) exits first
 /// ("exited with status N before it was ready: <stderr tail>").
 Readiness wait_ready(const std::string& host, std::uint16_t port, const std::string& banner,

@@ -15,14 +15,16 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array<std::string_view, 2> kScenarioAttrs{"id", "level"};
-constexpr std::array<std::string_view, 8> kScenarioChildren{
-    "title", "description", "spec", "tags", "roles", "requires", "steps", "negative-control"};
+constexpr std::array<std::string_view, 9> kScenarioChildren{
+    "title", "description",     "spec", "tags", "roles", "requires", "settings",
+    "steps", "negative-control"};
 constexpr std::array<std::string_view, 4> kLevels{"must", "should", "interop", "info"};
 constexpr std::array<std::string_view, 1> kSpecAttrs{"ref"};
-constexpr std::array<std::string_view, 2> kRolesAttrs{"server", "client"};
+constexpr std::array<std::string_view, 3> kRolesAttrs{"server", "client", "servers"};
 constexpr std::array<std::string_view, 2> kRoleValues{"under-test", "reference"};
-constexpr std::array<std::string_view, 1> kRequiresAttrs{"server"};
-constexpr std::array<std::string_view, 4> kControlAttrs{"server", "misbehave", "without", "with"};
+constexpr std::array<std::string_view, 2> kRequiresAttrs{"server", "misbehave"};
+constexpr std::array<std::string_view, 5> kControlAttrs{"server", "misbehave", "without", "with",
+                                                        "without-misbehave"};
 constexpr std::array<std::string_view, 0> kNone{};
 
 /// Text of a child that holds only text; reports attributes and child elements.
@@ -73,6 +75,40 @@ void load_roles(XmlFile& f, pugi::xml_node roles, Scenario& s) {
     };
     role("server", s.server_role);
     role("client", s.client_role);
+    if (pugi::xml_attribute servers = roles.attribute("servers")) {
+        std::string_view v = servers.value();
+        if (v == "1" || v == "2") {
+            s.servers = v == "2" ? 2 : 1;
+        } else {
+            f.error(roles, "servers",
+                    "bad value '" + std::string(v) + "' for 'servers' (use 1, or 2 for FXP)");
+        }
+        if (s.servers == 2 &&
+            (s.server_role != Role::under_test || s.client_role != Role::under_test)) {
+            f.error(roles, "servers",
+                    "servers=\"2\" (FXP) needs server=\"under-test\" client=\"under-test\"");
+        }
+    }
+}
+
+void load_requires(XmlFile& f, pugi::xml_node req, Scenario& s) {
+    f.check_attributes(req, kRequiresAttrs);
+    f.check_children(req, kNone);
+    s.server_features = detail::feature_list(f, req, "server");
+    for (auto& name : split_words(req.attribute("misbehave").value())) {
+        if (!is_known_misbehaviour(name)) {
+            f.error(
+                req, "misbehave",
+                "unknown misbehaviour '" + name + "'" + did_you_mean(name, known_misbehaviours()));
+        } else {
+            s.misbehaviours.push_back(std::move(name));
+        }
+    }
+    if (!s.misbehaviours.empty() && s.server_role != Role::reference) {
+        f.error(req, "misbehave",
+                "misbehave= needs <roles server=\"reference\">: only the reference server "
+                "misbehaves");
+    }
 }
 
 void load_control(XmlFile& f, pugi::xml_node node, Scenario& s) {
@@ -95,13 +131,75 @@ void load_control(XmlFile& f, pugi::xml_node node, Scenario& s) {
                     "misbehave= needs server=\"reference\": only the reference server misbehaves");
         }
     }
+    if (pugi::xml_attribute m = node.attribute("without-misbehave")) {
+        nc.without_misbehave = m.value();
+        if (std::find(s.misbehaviours.begin(), s.misbehaviours.end(), nc.without_misbehave) ==
+            s.misbehaviours.end()) {
+            std::vector<std::string_view> names(s.misbehaviours.begin(), s.misbehaviours.end());
+            f.error(node, "without-misbehave",
+                    "'" + nc.without_misbehave +
+                        "' is not one of the scenario's <requires misbehave=...>" +
+                        did_you_mean(nc.without_misbehave, names));
+        } else if (node.attribute("server") && nc.server != "reference") {
+            f.error(node, "without-misbehave",
+                    "without-misbehave= needs server=\"reference\": only the reference server "
+                    "misbehaves");
+        }
+    }
     nc.without = detail::feature_list(f, node, "without");
     nc.with = detail::feature_list(f, node, "with");
-    bool any = node.attribute("misbehave") ||
+    bool any = node.attribute("misbehave") || node.attribute("without-misbehave") ||
                !split_words(node.attribute("without").value()).empty() ||
                !split_words(node.attribute("with").value()).empty();
     if (!any) {
-        f.error(node, "<negative-control> changes nothing: give misbehave=, without= or with=");
+        f.error(node,
+                "<negative-control> changes nothing: give misbehave=, without-misbehave=, "
+                "without= or with=");
+    }
+}
+
+// The roles, the kind of steps and the client-only elements must agree.
+void check_kind(XmlFile& f, pugi::xml_node root, pugi::xml_node roles, pugi::xml_node settings,
+                pugi::xml_node steps, const Scenario& s) {
+    bool client_steps = detail::has_client_steps(steps);
+    pugi::xml_node where = roles ? roles : root;
+    if (client_steps && s.client_role != Role::under_test) {
+        f.error(where,
+                "client steps (<seed>, <client>, <log-expect>, <log-order>) need "
+                "<roles client=\"under-test\">");
+    } else if (!client_steps && s.client_role == Role::under_test && !s.steps.empty()) {
+        f.error(where,
+                "client=\"under-test\" scenarios use client steps (<seed>, <client>, "
+                "<log-expect>, <log-order>), not reference-client steps");
+    }
+    if (settings && !client_steps) {
+        f.error(settings, "<settings> applies to <client> steps, and this scenario has none");
+    }
+    for (const ClientStep& step : s.client_steps) {
+        pugi::xml_node node = steps.first_child();
+        for (; node; node = node.next_sibling()) {
+            if (f.pos(node).line == step.pos.line && f.pos(node).column == step.pos.column) {
+                break;
+            }
+        }
+        if (std::holds_alternative<LogExpectStep>(step.body) ||
+            std::holds_alternative<LogOrderStep>(step.body)) {
+            if (s.server_role != Role::reference) {
+                f.error(node, tag(step.kind()) +
+                                  " reads the reference server's event log: it needs <roles "
+                                  "server=\"reference\">");
+            }
+        } else if (const auto* c = std::get_if<ClientActionStep>(&step.body)) {
+            if (c->action == "fxp" && s.servers != 2) {
+                f.error(node, "action", "action 'fxp' needs two servers: <roles servers=\"2\">");
+            }
+            std::vector<std::string> all = s.client_settings;
+            all.insert(all.end(), c->settings.begin(), c->settings.end());
+            for (const auto& pair : conflicting_client_settings(all)) {
+                f.error(node, node.attribute("settings") ? "settings" : "",
+                        "contradicting settings: " + pair + " (with the scenario's <settings>)");
+            }
+        }
     }
 }
 
@@ -131,14 +229,24 @@ void load_body(XmlFile& f, pugi::xml_node root, Scenario& s) {
             {f.required(spec, "ref").value_or(""), collapse_whitespace(spec.text().get())});
     }
     s.tags = split_words(text_of(f, f.single(root, "tags", false)));
-    load_roles(f, f.single(root, "roles", false), s);
+    pugi::xml_node roles = f.single(root, "roles", false);
+    load_roles(f, roles, s);
     if (pugi::xml_node req = f.single(root, "requires", false)) {
-        f.check_attributes(req, kRequiresAttrs);
-        f.check_children(req, kNone);
-        s.server_features = detail::feature_list(f, req, "server");
+        load_requires(f, req, s);
+    }
+    pugi::xml_node settings = f.single(root, "settings", false);
+    if (settings) {
+        f.check_attributes(settings, kNone);
+        f.check_children(settings, kNone, true);
+        s.client_settings = detail::client_setting_list(f, settings, "");
     }
     if (pugi::xml_node steps = f.single(root, "steps", true)) {
-        s.steps = detail::load_steps(f, steps);
+        if (detail::has_client_steps(steps)) {
+            s.client_steps = detail::load_client_steps(f, steps);
+        } else {
+            s.steps = detail::load_steps(f, steps);
+        }
+        check_kind(f, root, roles, settings, steps, s);
     }
     load_control(f, f.single(root, "negative-control", true), s);
 }

@@ -51,5 +51,21 @@ TransferStep load_transfer(XmlFile& file, pugi::xml_node node);
 
 /// The steps inside <steps>; every problem is reported. An empty <steps> is an error.
 std::vector<Step> load_steps(XmlFile& file, pugi::xml_node steps);
+/// The element names of reference-client steps ("connect", "send", ...).
+std::span<const std::string_view> reference_step_kinds();
+
+// Client steps (loader_steps_client.cpp).
+
+/// The element names of client steps ("seed", "client", "log-expect", "log-order").
+std::span<const std::string_view> client_step_kinds();
+/// True when <steps> holds at least one client step.
+bool has_client_steps(pugi::xml_node steps);
+/// The client steps inside <steps>; a reference-client step among them is reported (a
+/// scenario has one kind or the other), as is every other problem.
+std::vector<ClientStep> load_client_steps(XmlFile& file, pugi::xml_node steps);
+/// Client setting names in attribute `attr` of `node` (its text when `attr` is empty);
+/// unknown ones are reported with a did-you-mean hint and left out; duplicates dropped.
+std::vector<std::string> client_setting_list(XmlFile& file, pugi::xml_node node,
+                                             std::string_view attr);
 
 }  // namespace fc::detail

@@ -119,6 +119,10 @@ std::optional<StepBody> load_body(XmlFile& f, pugi::xml_node node) {
 
 }  // namespace
 
+std::span<const std::string_view> reference_step_kinds() {
+    return kStepKinds;
+}
+
 void check_variables(XmlFile& f, pugi::xml_node node, std::string_view attr,
                      std::string_view text) {
     for (const auto& problem : variable_problems(text, known_variables())) {

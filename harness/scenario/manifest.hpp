@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "harness/core/verdict.hpp"
@@ -34,6 +36,9 @@ struct Deviation {
     Verdict expect = Verdict::fail;
     std::string reason;  ///< the element's text
     std::string source;  ///< where it is known from: "catalogue 2", "proftpd#1931", ...
+    /// Client manifests only: the deviation applies with this server alone ("" = with
+    /// every server).
+    std::string server;
     SourcePos pos;
 };
 
@@ -61,6 +66,10 @@ struct ServerManifest {
     /// Run the version command with stdin on the same pipe as stdout (vsftpd -v writes
     /// its version to fd 0); from <version stdin-from-stdout="true">.
     bool version_stdin_from_stdout = false;
+    /// <misbehave>: the argv words that switch one deliberate misbehaviour on, with
+    /// ${name} for its name (the reference server: "--misbehave ${name}"); one copy per
+    /// misbehaviour fills ${misbehaviours}. "" = the server has no such switches.
+    std::string misbehave;
     std::string ready_port;  ///< <ready port=...>, e.g. "${port}"; "" = the instance's port
 
     std::filesystem::path dir() const { return file.parent_path(); }
@@ -70,17 +79,53 @@ struct ServerManifest {
     const Deviation* deviation_for(const std::string& scenario_id) const;
 };
 
+/// How a real client does one action (clients/README.md): `script` is rendered into
+/// ${script} (lines between "@each" and "@end" once per file), then `argv` runs.
+struct ClientAction {
+    std::string name;    ///< one of known_client_actions()
+    std::string argv;    ///< argv template, split on whitespace after substitution
+    std::string script;  ///< the element's text, common indentation removed
+    SourcePos pos;
+};
+
+/// The fragment that realises one client setting, or a set of them together (a fragment
+/// for a set wins over its members', as for server features).
+struct SettingFragment {
+    std::vector<std::string> settings;  ///< sorted, never empty
+    std::string text;                   ///< appended to ${settings}
+    /// Other attributes of <setting>: variables it sets (overriding <vars>).
+    std::vector<std::pair<std::string, std::string>> vars;
+    SourcePos pos;
+};
+
 struct ClientManifest {
     std::filesystem::path file;
     std::string name;
     std::string title;
     std::string package;
     bool builtin = false;         ///< the reference client, driven in-process
+    std::string binary;           ///< <binary default=...>; "" for builtin
     std::string version_command;  ///< "" for builtin
     std::string version_regex;
     std::vector<Deviation> deviations;
     /// As ServerManifest::version_stdin_from_stdout.
     bool version_stdin_from_stdout = false;
+    /// <vars>: defaults of variables that settings may override, in file order.
+    std::vector<std::pair<std::string, std::string>> vars;
+    std::vector<ClientAction> actions;
+    std::vector<SettingFragment> settings;
+
+    std::filesystem::path dir() const { return file.parent_path(); }
+    /// The action called `name`, or nullptr when this client cannot do it.
+    const ClientAction* action(std::string_view name) const;
+    /// True when this client can do `name` (the builtin does every action but fxp).
+    bool can(std::string_view name) const;
+    /// Every single setting some fragment realises.
+    std::vector<std::string> realisable_settings() const;
+    /// The declared deviation for a scenario with `server` (one without a server= applies
+    /// with every server), if any.
+    const Deviation* deviation_for(const std::string& scenario_id,
+                                   const std::string& server = {}) const;
 };
 
 }  // namespace fc

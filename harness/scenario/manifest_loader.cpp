@@ -4,6 +4,7 @@
 #include <array>
 
 #include "harness/core/features.hpp"
+#include "harness/scenario/manifest_loader_detail.hpp"
 #include "harness/scenario/values.hpp"
 
 namespace fc {
@@ -12,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 21> kPlaceholders{"prefix",
+constexpr std::array<std::string_view, 24> kPlaceholders{"prefix",
                                                          "binary",
                                                          "rundir",
                                                          "logdir",
@@ -32,32 +33,30 @@ constexpr std::array<std::string_view, 21> kPlaceholders{"prefix",
                                                          "server_key",
                                                          "server_chain_and_key",
                                                          "server_cert_and_ca",
-                                                         "features"};
+                                                         "features",
+                                                         "self",
+                                                         "misbehaviours",
+                                                         "name"};
 
 constexpr std::array<std::string_view, 3> kServerAttrs{"name", "title", "package"};
-constexpr std::array<std::string_view, 8> kServerChildren{
-    "binary", "version", "config", "prepare", "argv", "ready", "feature", "deviation"};
-constexpr std::array<std::string_view, 4> kClientAttrs{"name", "title", "package", "builtin"};
-constexpr std::array<std::string_view, 2> kClientChildren{"version", "deviation"};
+constexpr std::array<std::string_view, 9> kServerChildren{
+    "binary", "version", "config", "prepare", "argv", "ready", "feature", "deviation", "misbehave"};
 constexpr std::array<std::string_view, 1> kBinaryAttrs{"default"};
 constexpr std::array<std::string_view, 3> kVersionAttrs{"command", "regex", "stdin-from-stdout"};
 constexpr std::array<std::string_view, 3> kConfigAttrs{"template", "into", "mode"};
 constexpr std::array<std::string_view, 3> kReadyAttrs{"banner", "within", "port"};
 constexpr std::array<std::string_view, 1> kFeatureAttrs{"names"};
 constexpr std::array<std::string_view, 3> kDeviationAttrs{"scenario", "expect", "source"};
+// A client's deviation may be scoped to one server (server="name").
+constexpr std::array<std::string_view, 4> kClientDeviationAttrs{"scenario", "expect", "source",
+                                                                "server"};
 constexpr std::array<std::string_view, 0> kNone{};
 constexpr std::array<std::string_view, 1> kArgvAttrs{"stdin-to-stderr"};
 
 /// Reports every ${name} in `text` that is not a manifest placeholder.
 void check_placeholders(XmlFile& f, pugi::xml_node node, std::string_view attr,
                         std::string_view text) {
-    for (const auto& problem : variable_problems(text, kPlaceholders, "unknown placeholder")) {
-        if (attr.empty()) {
-            f.error(node, problem);
-        } else {
-            f.error(node, attr, problem);
-        }
-    }
+    detail::check_placeholders(f, node, attr, text, kPlaceholders);
 }
 
 /// A required attribute that is checked for placeholders; "" when missing.
@@ -67,20 +66,31 @@ std::string template_attr(XmlFile& f, pugi::xml_node node, std::string_view attr
     return value;
 }
 
-struct Version {
-    std::string command;
-    std::string regex;
-    bool stdin_from_stdout = false;
-};
+}  // namespace
 
-Version load_version(XmlFile& f, pugi::xml_node node) {
-    Version v;
+namespace detail {
+
+void check_placeholders(XmlFile& f, pugi::xml_node node, std::string_view attr,
+                        std::string_view text, std::span<const std::string_view> allowed) {
+    for (const auto& problem : variable_problems(text, allowed, "unknown placeholder")) {
+        if (attr.empty()) {
+            f.error(node, problem);
+        } else {
+            f.error(node, attr, problem);
+        }
+    }
+}
+
+ManifestVersion load_version(XmlFile& f, pugi::xml_node node,
+                             std::span<const std::string_view> placeholders) {
+    ManifestVersion v;
     if (!node) {
         return v;
     }
     f.check_attributes(node, kVersionAttrs);
     f.check_children(node, kNone);
-    v.command = template_attr(f, node, "command");
+    v.command = f.required(node, "command").value_or("");
+    check_placeholders(f, node, "command", v.command, placeholders);
     v.regex = node.attribute("regex").value();
     if (auto problem = regex_error(v.regex)) {
         f.error(node, "regex", "bad regex /" + v.regex + "/: " + *problem);
@@ -97,10 +107,14 @@ Version load_version(XmlFile& f, pugi::xml_node node) {
     return v;
 }
 
-std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root) {
+std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root, bool client) {
     std::vector<Deviation> out;
     for (pugi::xml_node node : root.children("deviation")) {
-        f.check_attributes(node, kDeviationAttrs);
+        if (client) {
+            f.check_attributes(node, kClientDeviationAttrs);
+        } else {
+            f.check_attributes(node, kDeviationAttrs);
+        }
         f.check_children(node, kNone, true);
         Deviation d;
         d.pos = f.pos(node);
@@ -114,6 +128,12 @@ std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root) {
             }
         }
         d.source = node.attribute("source").value();
+        if (pugi::xml_attribute server = node.attribute("server")) {
+            d.server = server.value();
+            if (d.server.empty()) {
+                f.error(node, "server", "empty 'server' (name a server, or drop the attribute)");
+            }
+        }
         d.reason = collapse_whitespace(node.text().get());
         if (d.reason.empty()) {
             f.error(node, "<deviation> needs a reason as its text");
@@ -122,6 +142,10 @@ std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root) {
     }
     return out;
 }
+
+}  // namespace detail
+
+namespace {
 
 void load_config(XmlFile& f, pugi::xml_node node, ServerManifest& m) {
     f.check_attributes(node, kConfigAttrs);
@@ -209,7 +233,8 @@ void load_server_body(XmlFile& f, pugi::xml_node root, ServerManifest& m) {
         f.check_children(binary, kNone);
         m.binary = template_attr(f, binary, "default");
     }
-    Version v = load_version(f, f.single(root, "version", false));
+    detail::ManifestVersion v =
+        detail::load_version(f, f.single(root, "version", false), kPlaceholders);
     m.version_command = v.command;
     m.version_regex = v.regex;
     m.version_stdin_from_stdout = v.stdin_from_stdout;
@@ -246,29 +271,16 @@ void load_server_body(XmlFile& f, pugi::xml_node root, ServerManifest& m) {
     }
     load_ready(f, f.single(root, "ready", true), m);
     load_features(f, root, m);
-    m.deviations = load_deviations(f, root);
-}
-
-void load_client_body(XmlFile& f, pugi::xml_node root, ClientManifest& m) {
-    f.check_attributes(root, kClientAttrs);
-    f.check_children(root, kClientChildren);
-    m.name = f.required(root, "name").value_or("");
-    m.title = root.attribute("title").value();
-    m.package = root.attribute("package").value();
-    if (pugi::xml_attribute builtin = root.attribute("builtin")) {
-        auto b = parse_bool(builtin.value());
-        if (!b) {
-            f.error(root, "builtin",
-                    "bad value '" + std::string(builtin.value()) +
-                        "' for 'builtin' (use true or false)");
+    if (pugi::xml_node misbehave = f.single(root, "misbehave", false)) {
+        f.check_attributes(misbehave, kNone);
+        f.check_children(misbehave, kNone, true);
+        m.misbehave = collapse_whitespace(misbehave.text().get());
+        if (m.misbehave.find("${name}") == std::string::npos) {
+            f.error(misbehave, "<misbehave> must use ${name} (the misbehaviour's name)");
         }
-        m.builtin = b.value_or(false);
+        check_placeholders(f, misbehave, "", m.misbehave);
     }
-    Version v = load_version(f, f.single(root, "version", false));
-    m.version_command = v.command;
-    m.version_regex = v.regex;
-    m.version_stdin_from_stdout = v.stdin_from_stdout;
-    m.deviations = load_deviations(f, root);
+    m.deviations = detail::load_deviations(f, root);
 }
 
 template <typename Manifest, typename Body>
@@ -319,7 +331,7 @@ std::optional<ClientManifest> load_client_manifest(const fs::path& file,
     if (!f.ok()) {
         return std::nullopt;
     }
-    return load_kind<ClientManifest>(f, "client", load_client_body);
+    return load_kind<ClientManifest>(f, "client", detail::load_client_body);
 }
 
 Endpoints load_endpoints(const std::vector<fs::path>& dirs, std::vector<Diagnostic>& diags) {
@@ -342,7 +354,7 @@ Endpoints load_endpoints(const std::vector<fs::path>& dirs, std::vector<Diagnost
                 continue;
             }
             if (std::string_view(f.root().name()) == "client") {
-                if (auto m = load_kind<ClientManifest>(f, "client", load_client_body)) {
+                if (auto m = load_kind<ClientManifest>(f, "client", detail::load_client_body)) {
                     add_or_replace(out.clients, std::move(*m));
                 }
             } else if (std::string_view(f.root().name()) == "server") {

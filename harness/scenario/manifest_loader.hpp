@@ -39,5 +39,8 @@ Endpoints load_endpoints(const std::vector<std::filesystem::path>& dirs,
 
 /// Placeholders a manifest string may use: ${prefix}, ${binary}, ${rundir}, ...
 std::span<const std::string_view> manifest_placeholders();
+/// Placeholders every client manifest string may use (its <vars> come on top):
+/// ${binary}, ${script}, ${host}, ... (clients/README.md).
+std::span<const std::string_view> client_placeholders();
 
 }  // namespace fc

@@ -48,6 +48,20 @@ std::string_view Step::kind() const {
     return kKinds[body.index()];
 }
 
+std::string_view ClientStep::kind() const {
+    static constexpr std::array<std::string_view, std::variant_size_v<ClientStepBody>> kKinds{
+        "seed", "client", "log-expect", "log-order"};
+    return kKinds[body.index()];
+}
+
+std::string EventPattern::describe() const {
+    std::string out = event;
+    for (const auto& f : where) {
+        out += " " + f.name + "=" + f.value;
+    }
+    return out;
+}
+
 std::span<const std::string_view> known_variables() {
     static constexpr std::array<std::string_view, 4> kVariables{"user", "password", "host", "port"};
     return kVariables;

@@ -153,13 +153,77 @@ struct Step {
     std::string_view kind() const;
 };
 
-/// The setting under which the scenario must fail (DESIGN.md "Scenarios").
-struct NegativeControl {
-    std::string server;                ///< "reference" or a server name
-    std::string misbehave;             ///< reference-server misbehaviour; "" if none
-    std::vector<std::string> without;  ///< features withheld from the server
-    std::vector<std::string> with;     ///< features added to the server
+// ---- Client steps (client-side, interop and FXP scenarios) ---------------------------
+
+/// The harness writes a file of pseudo-random bytes (deterministic from its name) into
+/// the (first) server's root.
+struct SeedStep {
+    std::string remote;
+    std::uint64_t size = 65536;
+};
+
+/// The client under test does one action (clients/README.md) on one login.
+struct ClientActionStep {
+    std::string action;                 ///< one of known_client_actions()
+    std::vector<std::string> remote;    ///< one or more files (same length as `local`)
+    std::vector<std::string> local;     ///< default: the remote names' last components
+    std::string remote2;                ///< fxp: the name on the second server (default remote)
+    bool expect_success = true;         ///< exit status 0 (and the file checks) or non-zero
+    std::vector<std::string> settings;  ///< added to the scenario's <settings>
+    std::uint64_t size = 65536;         ///< put: bytes of each local file the harness makes
+    std::string contains;               ///< list: a name the client's stdout must show
+};
+
+/// One field=value condition on an event of the reference server's event log.
+struct EventField {
+    std::string name;
+    std::string value;  ///< compared with the JSON scalar rendered as text
+};
+
+/// Selects events by name and fields: "command verb=PBSZ".
+struct EventPattern {
+    std::string event;
+    std::vector<EventField> where;
+    std::string describe() const;  ///< "command verb=PBSZ"
+};
+
+/// Events of the reference server's log: how many match, and what each must show.
+struct LogExpectStep {
+    EventPattern select;
+    std::vector<EventField> require;  ///< every selected event must match these too
+    /// Count: exact (`at_least` false) or a minimum (`at_least` true); default 1+.
+    std::uint64_t count = 1;
+    bool at_least = true;
+};
+
+/// The first event matching `then` comes after the first matching `first`; both exist.
+struct LogOrderStep {
+    EventPattern first;
+    EventPattern then;
+};
+
+using ClientStepBody = std::variant<SeedStep, ClientActionStep, LogExpectStep, LogOrderStep>;
+
+struct ClientStep {
+    ClientStepBody body;
     SourcePos pos;
+    std::optional<std::chrono::milliseconds> timeout;  ///< the action's deadline
+    std::vector<std::string> if_features;
+    std::vector<std::string> unless_features;
+    /// The element name: "seed", "client", "log-expect", "log-order".
+    std::string_view kind() const;
+};
+
+/// The setting under which the scenario must fail (DESIGN.md "Scenarios").
+// Every member has an initializer, so designated initializers may leave any out.
+struct NegativeControl {
+    std::string server = {};                ///< "reference" or a server name
+    std::string misbehave = {};             ///< reference-server misbehaviour; "" if none
+    std::vector<std::string> without = {};  ///< features withheld from the server
+    std::vector<std::string> with = {};     ///< features added to the server
+    SourcePos pos = {};
+    /// A misbehaviour of the scenario's <requires misbehave=> switched off; "" if none.
+    std::string without_misbehave = {};
 };
 
 struct Scenario {
@@ -174,8 +238,23 @@ struct Scenario {
     Role server_role = Role::under_test;
     Role client_role = Role::reference;
     std::vector<std::string> server_features;  ///< features the server must be configured with
+    /// Client scenarios: reference-server misbehaviours switched on in the normal run
+    /// (<requires misbehave=>; only with server role reference).
+    std::vector<std::string> misbehaviours;
+    /// Client scenarios: servers per cell (2 for FXP, <roles servers="2">).
+    int servers = 1;
+    /// Client settings applied to every <client> step (<settings>).
+    std::vector<std::string> client_settings;
+    /// Reference-client steps (server-side scenarios); empty in client scenarios.
     std::vector<Step> steps;
+    /// Client steps (client-side, interop and FXP scenarios); empty in server-side ones.
+    std::vector<ClientStep> client_steps;
     NegativeControl negative_control;
+
+    /// True when a real client (or the reference client doing actions) is under test.
+    bool client_under_test() const { return client_role == Role::under_test; }
+    /// True for FXP scenarios (two servers).
+    bool fxp() const { return servers == 2; }
 };
 
 /// Variables a scenario may use in step text; others are a load error.

@@ -175,11 +175,12 @@ Extensions ca_extensions() {
             {NID_subject_key_identifier, "hash"}};
 }
 
-Extensions server_extensions() {
+Extensions server_extensions(
+    const std::string& names = "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,IP:::1") {
     return {{NID_basic_constraints, "critical,CA:FALSE"},
             {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
             {NID_ext_key_usage, "serverAuth"},
-            {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,IP:::1"},
+            {NID_subject_alt_name, names},
             {NID_subject_key_identifier, "hash"},
             {NID_authority_key_identifier, "keyid:always"}};
 }
@@ -258,6 +259,34 @@ PkiFiles make_test_pki(const std::filesystem::path& dir) {
     files.server_ecdsa_key = at("server-ecdsa.key");
     save_cert(files.server_ecdsa_cert, ecdsa.get());
     save_key(files.server_ecdsa_key, ecdsa_key.get());
+
+    // Server certificates that are bad in one way each (the reference server's cert-*
+    // misbehaviours); they reuse the server key, which costs nothing.
+    struct BadServerSpec {
+        PkiFiles::ClientCert* out;
+        const char* stem;
+        const char* common_name;
+        X509* issuer;
+        EVP_PKEY* issuer_key;
+        long not_before, not_after;
+        const char* names;
+    };
+    const char* loopback_names = "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,IP:::1";
+    const BadServerSpec bad_servers[] = {
+        {&files.server_untrusted, "server-untrusted", "localhost", other_ca.get(),
+         other_ca_key.get(), -kHour, 30 * kDay, loopback_names},
+        {&files.server_expired, "server-expired", "localhost", ca.get(), ca_key.get(), -30 * kDay,
+         -kDay, loopback_names},
+        {&files.server_other_name, "server-other-name", "other.example", ca.get(), ca_key.get(),
+         -kHour, 30 * kDay, "DNS:other.example"},
+    };
+    for (const BadServerSpec& b : bad_servers) {
+        X509Ptr cert = make_cert({b.common_name, server_key.get(), b.issuer, b.issuer_key,
+                                  b.not_before, b.not_after, server_extensions(b.names)});
+        b.out->cert = at((std::string(b.stem) + ".pem").c_str());
+        b.out->key = files.server_key;
+        save_cert(b.out->cert, cert.get());
+    }
 
     struct ClientSpec {
         PkiFiles::ClientCert* out;

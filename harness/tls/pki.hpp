@@ -32,6 +32,10 @@ struct PkiFiles {
     ClientCert client_not_yet_valid;  ///< notBefore in the future
     ClientCert client_wrong_eku;      ///< EKU serverAuth only
     ClientCert client_self_signed;    ///< its own issuer
+    /// Server certificates that a client must refuse, all with the server key:
+    ClientCert server_untrusted;   ///< the loopback names, signed by other_ca
+    ClientCert server_expired;     ///< the loopback names, notAfter in the past
+    ClientCert server_other_name;  ///< CN and SAN other.example only, signed by the CA
 };
 
 /// Makes every file of a fresh PKI in `dir` (created if missing; existing files of the same

@@ -232,10 +232,18 @@ TlsHandshakeResult TlsStream::accept(int fd, const TlsServerOptions& options, De
 
 TlsHandshakeResult TlsStream::accept(int fd, const TlsServerContext& context, Deadline deadline,
                                      CancelToken cancel) {
+    return accept(fd, context, deadline, cancel, {});
+}
+
+TlsHandshakeResult TlsStream::accept(int fd, const TlsServerContext& context, Deadline deadline,
+                                     CancelToken cancel, const std::function<void(SSL*)>& prepare) {
     std::unique_ptr<TlsStream> stream;
     try {
         stream.reset(new TlsStream(fd, context.get(), context.options().keylog_file));
         SSL_set_accept_state(stream->ssl_.get());
+        if (prepare) {
+            prepare(stream->ssl_.get());
+        }
     } catch (const HarnessError& e) {
         return TlsHandshakeResult{nullptr, IoStatus::failed, e.what()};
     }

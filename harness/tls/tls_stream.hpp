@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -94,6 +95,10 @@ public:
     /// Server handshake with a shared context (sessions can be resumed across connections).
     static TlsHandshakeResult accept(int fd, const TlsServerContext& context, Deadline deadline,
                                      CancelToken cancel);
+    /// The same, with `prepare` called on the new SSL before the handshake starts (per
+    /// connection settings, ex_data for the context's callbacks).
+    static TlsHandshakeResult accept(int fd, const TlsServerContext& context, Deadline deadline,
+                                     CancelToken cancel, const std::function<void(SSL*)>& prepare);
 
     ~TlsStream();
     TlsStream(const TlsStream&) = delete;
@@ -114,6 +119,8 @@ public:
     SslSessionPtr session() const;
     /// The socket, still owned by the caller.
     int fd() const { return fd_; }
+    /// The OpenSSL connection, for facts TlsFacts does not carry; owned by the stream.
+    SSL* native_handle() const { return ssl_.get(); }
 
 private:
     friend class TlsServerContext;  // installs the callbacks below

@@ -1,0 +1,224 @@
+#include "harness/engine/client_action.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "harness/core/error.hpp"
+#include "harness/core/features.hpp"
+#include "harness/proc/process.hpp"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool has(const std::vector<std::string>& v, std::string_view name) {
+    return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+void set_var(std::vector<std::pair<std::string, std::string>>& vars, const std::string& name,
+             const std::string& value) {
+    for (auto& [n, v] : vars) {
+        if (n == name) {
+            v = value;
+            return;
+        }
+    }
+    vars.emplace_back(name, value);
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) {
+        words.push_back(w);
+    }
+    return words;
+}
+
+std::string trimmed(const std::string& line) {
+    auto b = line.find_first_not_of(" \t\r");
+    auto e = line.find_last_not_of(" \t\r");
+    return b == std::string::npos ? "" : line.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::vector<std::string> effective_settings(const std::vector<std::string>& scenario,
+                                            const std::vector<std::string>& step) {
+    std::vector<std::string> out = scenario;
+    out.insert(out.end(), step.begin(), step.end());
+    if (!has(out, "explicit") && !has(out, "implicit")) {
+        out.push_back("explicit");
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::string> conflicting_settings(const std::vector<std::string>& settings) {
+    return conflicting_client_settings(settings);
+}
+
+std::optional<RealisedSettings> realise_settings(const ClientManifest& manifest,
+                                                 const std::vector<std::string>& settings,
+                                                 std::vector<std::string>* missing) {
+    std::vector<std::string> left = settings;
+    std::sort(left.begin(), left.end());
+    left.erase(std::unique(left.begin(), left.end()), left.end());
+    std::vector<const SettingFragment*> fragments;
+    for (const auto& f : manifest.settings) {
+        fragments.push_back(&f);
+    }
+    std::stable_sort(fragments.begin(), fragments.end(),
+                     [](auto* a, auto* b) { return a->settings.size() > b->settings.size(); });
+    RealisedSettings out;
+    out.vars = manifest.vars;
+    std::vector<const SettingFragment*> used;
+    for (const SettingFragment* f : fragments) {
+        bool usable = std::all_of(f->settings.begin(), f->settings.end(), [&](const auto& name) {
+            return std::binary_search(left.begin(), left.end(), name);
+        });
+        if (!usable) {
+            continue;
+        }
+        used.push_back(f);
+        for (const auto& name : f->settings) {
+            left.erase(std::find(left.begin(), left.end(), name));
+        }
+    }
+    if (!left.empty()) {
+        *missing = left;
+        return std::nullopt;
+    }
+    // In manifest order, so that the rendered text reads like the manifest.
+    std::sort(used.begin(), used.end());
+    for (const SettingFragment* f : used) {
+        if (!f->text.empty()) {
+            out.text += f->text;
+            if (out.text.back() != '\n') {
+                out.text += '\n';
+            }
+        }
+        for (const auto& [name, value] : f->vars) {
+            set_var(out.vars, name, value);
+        }
+    }
+    return out;
+}
+
+std::string render_script(const std::string& script, const Variables& vars,
+                          const std::vector<ActionFile>& files, std::string_view where) {
+    Variables first = vars;
+    if (!files.empty()) {
+        first["remote"] = files.front().remote;
+        first["local"] = files.front().local;
+    }
+    std::istringstream in(script);
+    std::string out;
+    std::vector<std::string> block;
+    bool in_block = false;
+    for (std::string line; std::getline(in, line);) {
+        std::string word = trimmed(line);
+        if (word == "@each") {
+            in_block = true;
+            block.clear();
+            continue;
+        }
+        if (word == "@end") {
+            in_block = false;
+            for (const ActionFile& f : files) {
+                Variables each = vars;
+                each["remote"] = f.remote;
+                each["local"] = f.local;
+                for (const auto& l : block) {
+                    out += substitute(l, each, where) + "\n";
+                }
+            }
+            continue;
+        }
+        if (in_block) {
+            block.push_back(line);
+        } else {
+            out += substitute(line, first, where) + "\n";
+        }
+    }
+    return out;
+}
+
+RenderedAction render_action(const ClientManifest& manifest, const ClientAction& action,
+                             const RealisedSettings& settings, Variables vars,
+                             const std::vector<ActionFile>& files) {
+    std::string where = manifest.file.string() + " <action name=\"" + action.name + "\">";
+    if (!files.empty()) {
+        vars["remote"] = files.front().remote;
+        vars["local"] = files.front().local;
+    }
+    // Variables may use the fixed placeholders (e.g. scheme="ftps" or a path).
+    for (const auto& [name, value] : settings.vars) {
+        vars[name] = substitute(value, vars, manifest.file.string() + " <vars>/<setting>");
+    }
+    std::string text = settings.text;
+    if (!text.empty() && text.back() == '\n') {
+        text.pop_back();  // the ${settings} line of the script ends the last fragment
+    }
+    vars["settings"] = substitute(text, vars, manifest.file.string() + " <setting>");
+    RenderedAction out;
+    out.script = render_script(action.script, vars, files, where);
+    out.argv = split_words(substitute(action.argv, vars, where));
+    return out;
+}
+
+std::string resolve_client_binary(const ClientManifest& manifest, const fs::path& prefix) {
+    Variables vars{{"prefix", prefix.string()}};
+    std::string binary = substitute(manifest.binary, vars, manifest.file.string());
+    if (binary.empty()) {
+        return "";
+    }
+    if (binary.find('/') != std::string::npos) {
+        return ::access(binary.c_str(), X_OK) == 0 ? binary : "";
+    }
+    const char* path = std::getenv("PATH");
+    std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        fs::path candidate = fs::path(dir.empty() ? "." : dir) / binary;
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate.string();
+        }
+    }
+    return "";
+}
+
+ClientRun run_client(const std::vector<std::string>& argv, const fs::path& cwd,
+                     const fs::path& home, const fs::path& stdout_path, const fs::path& stderr_path,
+                     Millis timeout, CancelToken cancel) {
+    if (argv.empty()) {
+        throw HarnessError("the action's argv is empty after substitution");
+    }
+    fs::create_directories(home);
+    ProcessSpec spec;
+    spec.argv = argv;
+    spec.cwd = cwd;
+    spec.stdout_path = stdout_path;
+    spec.stderr_path = stderr_path;
+    spec.env = {{"HOME", home.string()}, {"LC_ALL", "C"}};
+    auto started = Clock::now();
+    std::unique_ptr<Process> process = Process::start(spec);
+    ClientRun run;
+    bool exited = process->wait(Deadline::after(timeout), cancel);
+    run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (exited) {
+        run.exit_status = process->exit_status();
+    } else {
+        run.cancelled = cancel.cancelled();
+        run.timed_out = !run.cancelled;
+    }
+    process->stop(Millis(500));
+    return run;
+}
+
+}  // namespace fc

@@ -1,0 +1,530 @@
+#include "harness/engine/client_cell.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "harness/core/error.hpp"
+#include "harness/engine/client_action.hpp"
+#include "harness/engine/event_log_check.hpp"
+#include "harness/ftp/data_channel.hpp"
+
+namespace fc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_all(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_all(const fs::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+    if (!out) {
+        throw HarnessError("cannot write " + path.string());
+    }
+}
+
+std::string join(const std::vector<std::string>& words, const char* sep = " ") {
+    std::string out;
+    for (const auto& w : words) {
+        out += (out.empty() ? "" : sep) + w;
+    }
+    return out;
+}
+
+// "65536 bytes, SHA-256 1a2b3c4d5e6f7a8b..." for messages.
+std::string digest_text(std::uint64_t bytes, const std::string& sha) {
+    return std::to_string(bytes) + " bytes, SHA-256 " + sha.substr(0, 16) + "...";
+}
+
+std::string last_line(const fs::path& path) {
+    std::string text = read_all(path);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    std::string line =
+        text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+    return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+}
+
+bool applies(const ClientStep& step, const std::vector<std::string>& features) {
+    auto has = [&](const std::string& f) {
+        return std::find(features.begin(), features.end(), f) != features.end();
+    };
+    return std::all_of(step.if_features.begin(), step.if_features.end(), has) &&
+           std::none_of(step.unless_features.begin(), step.unless_features.end(), has);
+}
+
+std::string describe(const ClientStep& step) {
+    if (const auto* c = std::get_if<ClientActionStep>(&step.body)) {
+        std::string out = "client " + c->action;
+        if (!c->remote.empty()) {
+            out += " " + join(c->remote);
+        }
+        if (c->action == "fxp") {
+            out += " -> " + c->remote2;
+        }
+        if (!c->settings.empty()) {
+            out += " settings=" + join(c->settings, ",");
+        }
+        return out + (c->expect_success ? "" : " expect=failure");
+    }
+    if (const auto* s = std::get_if<SeedStep>(&step.body)) {
+        return "seed " + s->remote;
+    }
+    if (const auto* l = std::get_if<LogExpectStep>(&step.body)) {
+        return "log-expect " + l->select.describe();
+    }
+    const auto& o = std::get<LogOrderStep>(step.body);
+    return "log-order " + o.first.describe() + " then " + o.then.describe();
+}
+
+// What one client action produced, for the checks that follow it.
+struct ActionResult {
+    std::optional<int> status;  ///< exit status (builtin: 0 pass, 1 fail)
+    bool timed_out = false;
+    double seconds = 0;
+    std::string detail;  ///< what went wrong, for people (stderr's last line, a failed step)
+    std::map<std::string, std::string> got;  ///< get: remote -> SHA-256 of what arrived
+    std::map<std::string, std::string> put;  ///< put: remote -> SHA-256 of what was sent
+    std::string listing;                     ///< list: the client's stdout
+    bool listing_known = false;
+};
+
+class ClientCell {
+public:
+    ClientCell(const ClientCellContext& ctx, CellResult& r, Transcript& t)
+        : ctx_(ctx), cell_(*ctx.cell), s_(*ctx.cell->scenario), r_(r), transcript_(t) {}
+
+    void run() {
+        r_.verdict = Verdict::pass;
+        try {
+            start_servers();
+            for (const ClientStep& step : s_.client_steps) {
+                ++index_;
+                step_ = &step;
+                if (!applies(step, cell_.server_features)) {
+                    transcript_.note("", "skipped " + describe(step) + " (if/unless)");
+                    continue;
+                }
+                std::visit([&](const auto& body) { execute(body); }, step.body);
+                if (r_.verdict != Verdict::pass) {
+                    break;
+                }
+            }
+            check_servers_alive();
+        } catch (const HarnessError& e) {
+            error(e.what());
+        } catch (const fs::filesystem_error& e) {
+            error(e.what());
+        }
+        for (std::size_t i = 0; i < servers_.size(); ++i) {
+            servers_[i]->stop();
+            if (ctx_.keep || r_.verdict != Verdict::pass) {
+                servers_[i]->keep_work_dir(ctx_.dir / (i == 0 ? "work" : "work2"));
+            }
+        }
+    }
+
+private:
+    void error(const std::string& why) {
+        if (r_.verdict == Verdict::pass || r_.verdict == Verdict::fail) {
+            r_.verdict = Verdict::error;
+            r_.reason = why;
+            r_.failure.reset();
+        }
+        transcript_.note("", "ERROR " + why);
+    }
+
+    void fail(std::string expected, std::string observed) {
+        Failure f{index_, step_->pos.line, describe(*step_), std::move(expected),
+                  std::move(observed)};
+        r_.reason = "step " + std::to_string(index_) + " (" + f.step + "): expected " + f.expected +
+                    ", observed " + f.observed;
+        transcript_.note("", "FAIL " + r_.reason);
+        r_.verdict = Verdict::fail;
+        r_.failure = std::move(f);
+    }
+
+    void start_servers() {
+        for (int i = 0; i < s_.servers; ++i) {
+            fs::path log_dir = i == 0 ? ctx_.dir : ctx_.dir / "server2";
+            InstanceRequest req{cell_.server,
+                                cell_.server_features,
+                                ctx_.features_text,
+                                ctx_.pki,
+                                ctx_.credentials,
+                                ctx_.prefix,
+                                log_dir,
+                                ctx_.ports,
+                                ctx_.cancel};
+            req.misbehaviours = cell_.misbehaviours;
+            if (s_.servers > 1) {
+                // Two loopback addresses, so that each server sees the other as foreign
+                // (FXP: a PORT naming the other server is a third-party address).
+                req.host = i == 0 ? "127.0.0.2" : "127.0.0.3";
+            }
+            servers_.push_back(ServerInstance::start(req));
+            std::string names = join(cell_.misbehaviours);
+            transcript_.note("", "server " + cell_.server_name + (i == 0 ? "" : " (second)") +
+                                     " ready on " + servers_.back()->target().host + ":" +
+                                     std::to_string(servers_.back()->target().port) +
+                                     (names.empty() ? "" : ", misbehaving: " + names));
+        }
+    }
+
+    void check_servers_alive() {
+        for (auto& server : servers_) {
+            if (auto status = server->exited()) {
+                std::string crash = "server process exited with status " + std::to_string(*status) +
+                                    " during the cell";
+                if (s_.server_role == Role::reference) {
+                    error("the reference " + crash);
+                } else if (r_.verdict == Verdict::pass) {
+                    Failure f{0, 0, "server process", "still running", crash};
+                    r_.verdict = Verdict::fail;
+                    r_.failure = f;
+                    r_.reason = crash;
+                }
+            }
+        }
+    }
+
+    // A file inside a server's root, owned by the server's account.
+    void put_server_file(const ServerInstance& server, const std::string& name,
+                         const std::string& bytes) {
+        auto [uid, gid] = server.home_owner();
+        fs::path path = server.home() / name;
+        fs::path dir = server.home();
+        for (const auto& part : fs::path(name).parent_path()) {
+            dir /= part;
+            if (!fs::exists(dir)) {
+                fs::create_directory(dir);
+                if (::chown(dir.c_str(), uid, gid) != 0) {
+                    throw HarnessError("cannot give " + dir.string() + " to the server's account");
+                }
+            }
+        }
+        write_all(path, bytes);
+        if (::chown(path.c_str(), uid, gid) != 0) {
+            throw HarnessError("cannot give " + path.string() + " to the server's account");
+        }
+    }
+
+    void execute(const SeedStep& step) {
+        std::string bytes = seed_bytes(step.remote, step.size);
+        put_server_file(*servers_.front(), step.remote, bytes);
+        seeded_[step.remote] = sha256_hex(bytes);
+        transcript_.note(
+            "", "seeded " + step.remote + ": " + digest_text(bytes.size(), seeded_[step.remote]));
+    }
+
+    // What the server should hold for `remote`: what was seeded, else its current file.
+    std::optional<std::string> expected_digest(const std::string& remote) {
+        if (auto it = seeded_.find(remote); it != seeded_.end()) {
+            return it->second;
+        }
+        fs::path path = servers_.front()->home() / remote;
+        if (!fs::is_regular_file(path)) {
+            return std::nullopt;
+        }
+        return sha256_hex(read_all(path));
+    }
+
+    void execute(const ClientActionStep& step) {
+        std::vector<std::string> settings = effective_settings(s_.client_settings, step.settings);
+        if (auto conflicts = conflicting_settings(settings); !conflicts.empty()) {
+            error("the step asks for contradicting settings: " + join(conflicts, ", "));
+            return;
+        }
+        Millis timeout = step_->timeout ? *step_->timeout : ctx_.step_timeout * 3;
+        ActionResult a =
+            cell_.client->builtin ? run_builtin(step, settings) : run_real(step, settings, timeout);
+        if (r_.verdict != Verdict::pass) {
+            return;
+        }
+        std::string want = step.expect_success ? "exit status 0" : "a non-zero exit status";
+        if (a.timed_out) {
+            std::ostringstream secs;
+            secs.precision(1);
+            secs << std::fixed << a.seconds;
+            fail(want, "timed out after " + secs.str() + " s (the client hung and was stopped)");
+            return;
+        }
+        std::string status = "exit status " + std::to_string(*a.status);
+        transcript_.note("client", status + (a.detail.empty() ? "" : ": " + a.detail));
+        if ((*a.status == 0) != step.expect_success) {
+            fail(want, status + (a.detail.empty() ? "" : " (" + a.detail + ")"));
+            return;
+        }
+        if (step.expect_success) {
+            check_files(step, a);
+        }
+    }
+
+    void check_files(const ClientActionStep& step, const ActionResult& a) {
+        const fs::path home = servers_.front()->home();
+        const std::string& action = step.action;
+        for (std::size_t i = 0; i < step.remote.size() && r_.verdict == Verdict::pass; ++i) {
+            const std::string& remote = step.remote[i];
+            if (action == "get") {
+                auto want = expected_digest(remote);
+                auto got = a.got.find(remote);
+                if (!want) {
+                    error("cannot check get " + remote +
+                          ": the server has no such file to compare");
+                } else if (got == a.got.end() || got->second.empty()) {
+                    fail(
+                        "the downloaded " + remote + " with SHA-256 " + want->substr(0, 16) + "...",
+                        "no local file " + step.local[i]);
+                } else if (got->second != *want) {
+                    fail(
+                        "the downloaded " + remote + " with SHA-256 " + want->substr(0, 16) + "...",
+                        "SHA-256 " + got->second.substr(0, 16) + "...");
+                } else {
+                    transcript_.note("", "get " + remote + ": SHA-256 matches the server's file");
+                }
+            } else if (action == "put") {
+                fs::path path = home / remote;
+                auto sent = a.put.find(remote);
+                std::string want = sent == a.put.end() ? "" : sent->second;
+                if (!fs::is_regular_file(path)) {
+                    fail("the server to hold " + remote + " with SHA-256 " + want.substr(0, 16) +
+                             "...",
+                         "no such file in the server's root");
+                    continue;
+                }
+                std::string bytes = read_all(path);
+                std::string got = sha256_hex(bytes);
+                if (got != want) {
+                    fail("the server to hold " + remote + " with SHA-256 " + want.substr(0, 16) +
+                             "...",
+                         digest_text(bytes.size(), got));
+                } else {
+                    transcript_.note("", "put " + remote + ": the server's file matches");
+                }
+            } else if (action == "delete") {
+                std::error_code ec;
+                if (fs::exists(fs::symlink_status(home / remote, ec))) {
+                    fail(remote + " gone from the server", "it is still there");
+                }
+            } else if (action == "mkdir") {
+                if (!fs::is_directory(home / remote)) {
+                    fail("a directory " + remote + " on the server", "none");
+                }
+            } else if (action == "fxp") {
+                check_fxp(step);
+            } else if (action == "list" && !step.contains.empty()) {
+                check_listing(step, a);
+            }
+        }
+        if (action == "list" && step.remote.empty() && !step.contains.empty()) {
+            check_listing(step, a);
+        }
+    }
+
+    void check_listing(const ClientActionStep& step, const ActionResult& a) {
+        if (!a.listing_known) {
+            transcript_.note("", "contains=" + step.contains +
+                                     " not checked: the builtin client keeps no listing");
+        } else if (a.listing.find(step.contains) == std::string::npos) {
+            fail("a listing that shows " + step.contains,
+                 "stdout without it (" + std::to_string(a.listing.size()) + " bytes)");
+        }
+    }
+
+    void check_fxp(const ClientActionStep& step) {
+        auto want = expected_digest(step.remote.front());
+        fs::path path = servers_.back()->home() / step.remote2;
+        if (!want) {
+            error("cannot check fxp: server 1 has no " + step.remote.front());
+        } else if (!fs::is_regular_file(path)) {
+            fail(step.remote2 + " on the second server", "no such file");
+        } else if (std::string got = sha256_hex(read_all(path)); got != *want) {
+            fail(step.remote2 + " on the second server with SHA-256 " + want->substr(0, 16) + "...",
+                 "SHA-256 " + got.substr(0, 16) + "...");
+        }
+    }
+
+    Variables fixed_variables(const ClientActionStep& step, const fs::path& localdir,
+                              const std::string& tag) {
+        Target t = servers_.front()->target();
+        Variables v{{"binary", ctx_.client_binary},
+                    {"prefix", ctx_.prefix.string()},
+                    {"host", t.host},
+                    {"port", std::to_string(t.port)},
+                    {"user", t.user},
+                    {"password", t.password},
+                    {"ca_cert", ctx_.pki->ca_cert.string()},
+                    {"client_cert", ctx_.pki->client_valid.cert.string()},
+                    {"client_key", ctx_.pki->client_valid.key.string()},
+                    {"remote", ""},
+                    {"local", ""},
+                    {"localdir", localdir.string()},
+                    {"logdir", ctx_.dir.string()},
+                    {"debug_log", (ctx_.dir / (tag + ".debug.log")).string()},
+                    {"script", (ctx_.dir / (tag + ".script")).string()},
+                    {"host2", ""},
+                    {"port2", ""},
+                    {"user2", ""},
+                    {"password2", ""},
+                    {"remote2", step.remote2}};
+        if (servers_.size() > 1) {
+            Target t2 = servers_.back()->target();
+            v["host2"] = t2.host;
+            v["port2"] = std::to_string(t2.port);
+            v["user2"] = t2.user;
+            v["password2"] = t2.password;
+        }
+        return v;
+    }
+
+    ActionResult run_real(const ClientActionStep& step, const std::vector<std::string>& settings,
+                          Millis timeout) {
+        ActionResult a;
+        const ClientManifest& m = *cell_.client;
+        const ClientAction* action = m.action(step.action);
+        std::vector<std::string> missing;
+        auto realised = realise_settings(m, settings, &missing);
+        if (action == nullptr || !realised) {
+            error("client " + m.name + " cannot do this step (checked before the cell; a bug)");
+            return a;
+        }
+        std::string tag = "client-" + std::to_string(index_) + "-" + step.action;
+        fs::path localdir = ctx_.dir / "local";
+        fs::create_directories(localdir);
+        std::vector<ActionFile> files;
+        for (std::size_t i = 0; i < step.remote.size(); ++i) {
+            ActionFile f{step.remote[i], ""};
+            if (i < step.local.size()) {
+                f.local = (localdir / step.local[i]).string();
+            }
+            if (step.action == "put") {
+                std::string bytes = seed_bytes("put:" + step.local[i], step.size);
+                write_all(f.local, bytes);
+                a.put[f.remote] = sha256_hex(bytes);
+            } else if (step.action == "get") {
+                std::error_code ec;
+                fs::remove(f.local, ec);  // a stale file must not pass for a download
+            }
+            files.push_back(std::move(f));
+        }
+        RenderedAction rendered =
+            render_action(m, *action, *realised, fixed_variables(step, localdir, tag), files);
+        write_all(ctx_.dir / (tag + ".script"), rendered.script);
+        transcript_.note("client", "$ " + join(rendered.argv) + "   (script: " + tag + ".script)");
+        fs::path out = ctx_.dir / (tag + ".stdout");
+        fs::path err = ctx_.dir / (tag + ".stderr");
+        ClientRun run = run_client(rendered.argv, localdir, ctx_.dir / "client-home", out, err,
+                                   timeout, ctx_.cancel);
+        if (run.cancelled) {
+            error("interrupted");
+            return a;
+        }
+        a.status = run.exit_status;
+        a.timed_out = run.timed_out;
+        a.seconds = run.seconds;
+        a.detail = last_line(err);
+        a.listing = read_all(out);
+        a.listing_known = true;
+        if (step.action == "get") {
+            for (const ActionFile& f : files) {
+                a.got[f.remote] = fs::is_regular_file(f.local) ? sha256_hex(read_all(f.local)) : "";
+            }
+        }
+        return a;
+    }
+
+    ActionResult run_builtin(const ClientActionStep& step,
+                             const std::vector<std::string>& settings) {
+        ActionResult a;
+        Scenario steps = builtin_action_scenario(s_, step, settings);
+        Target target = servers_.front()->target();
+        if (std::find(settings.begin(), settings.end(), "verify") == settings.end()) {
+            target.ca_file.clear();  // also for the implicit handshake, which has no step
+        }
+        SessionOptions options{ctx_.step_timeout, ctx_.cancel, ctx_.dir / "tls-keys.log"};
+        transcript_.note("client",
+                         "reference client: " + step.action + " (" + join(settings) + ")");
+        SessionOutcome outcome = run_reference_session(steps, target, options, transcript_);
+        if (ctx_.cancel.cancelled()) {
+            error("interrupted");
+            return a;
+        }
+        // A step the server made impossible (e.g. a handshake it never finishes) ends the
+        // builtin client's session as a real client's would end: with a failure (2), not
+        // a hang.
+        a.status = outcome.verdict == Verdict::pass ? 0 : outcome.verdict == Verdict::fail ? 1 : 2;
+        a.detail = outcome.reason;
+        r_.properties.insert(outcome.properties.begin(), outcome.properties.end());
+        for (const auto& [key, sha] : outcome.digests) {
+            if (key.rfind("download:", 0) == 0) {
+                a.got[key.substr(9)] = sha;
+            } else if (key.rfind("upload:", 0) == 0) {
+                a.put[key.substr(7)] = sha;
+            }
+        }
+        return a;
+    }
+
+    // The event log settles within moments of the client's exit (the server logs a
+    // session's end after the client has gone): look again for up to 2 s before failing.
+    template <typename Check>
+    void check_log(Check check) {
+        fs::path log = ctx_.dir / "events.jsonl";
+        Deadline settle = Deadline::after(Millis(2000));
+        while (true) {
+            if (!fs::exists(log)) {
+                if (settle.expired()) {
+                    error("the reference server wrote no event log at " + log.string());
+                    return;
+                }
+            } else {
+                LogVerdict v = check(parse_event_log(read_all(log)));
+                if (v.holds) {
+                    transcript_.note("", describe(*step_) + ": holds");
+                    return;
+                }
+                if (settle.expired() || ctx_.cancel.cancelled()) {
+                    fail(v.expected, v.observed);
+                    return;
+                }
+            }
+            std::this_thread::sleep_for(Millis(100));
+        }
+    }
+
+    void execute(const LogExpectStep& step) {
+        check_log([&](const std::vector<Event>& e) { return check_log_expect(e, step); });
+    }
+    void execute(const LogOrderStep& step) {
+        check_log([&](const std::vector<Event>& e) { return check_log_order(e, step); });
+    }
+
+    const ClientCellContext& ctx_;
+    const PlannedCell& cell_;
+    const Scenario& s_;
+    CellResult& r_;
+    Transcript& transcript_;
+    std::vector<std::unique_ptr<ServerInstance>> servers_;
+    std::map<std::string, std::string> seeded_;
+    int index_ = 0;
+    const ClientStep* step_ = nullptr;
+};
+
+}  // namespace
+
+void run_client_cell(const ClientCellContext& context, CellResult& result, Transcript& transcript) {
+    ClientCell(context, result, transcript).run();
+}
+
+}  // namespace fc

@@ -1,0 +1,171 @@
+// Client manifests with <binary>, <vars>, <action> and <setting> (clients/README.md).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness/scenario/manifest_loader.hpp"
+#include "harness/testing/temp_dir.hpp"
+
+namespace fc {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ClientManifestLoader : public ::testing::Test {
+protected:
+    std::optional<ClientManifest> load(const std::string& text) {
+        fs::path file = dir_.path() / "c" / "manifest.xml";
+        fs::create_directories(file.parent_path());
+        std::ofstream(file) << text;
+        return load_client_manifest(file, diags_);
+    }
+    std::string dump() const {
+        std::string out;
+        for (const auto& d : diags_) {
+            out += d.str() + "\n";
+        }
+        return out;
+    }
+    struct Expected {
+        int line;
+        int column;
+        const char* fragment;
+    };
+    void expect_diags(const std::vector<Expected>& want) {
+        ASSERT_EQ(diags_.size(), want.size()) << dump();
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            EXPECT_EQ(diags_[i].line, want[i].line) << diags_[i].str();
+            EXPECT_EQ(diags_[i].column, want[i].column) << diags_[i].str();
+            EXPECT_NE(diags_[i].message.find(want[i].fragment), std::string::npos)
+                << diags_[i].str();
+        }
+    }
+
+    testing::TempDir dir_{"client-manifest"};
+    std::vector<Diagnostic> diags_;
+};
+
+TEST_F(ClientManifestLoader, ReadsActionsSettingsAndVars) {
+    auto m = load(R"m(<client name="curl" package="curl">
+  <binary default="/usr/bin/curl"/>
+  <version command="${binary} --version" regex="^curl ([0-9.]+)"/>
+  <vars scheme="ftp" ssl="ssl-reqd"/>
+  <action name="get" argv="${binary}   --config ${script}">
+    ${ssl}
+      ${settings}
+    @each
+    url = "${scheme}://${host}:${port}/${remote}"
+    @end
+  </action>
+  <setting names="implicit" scheme="ftps"/>
+  <setting names="tls12 verify">
+    cacert = "${ca_cert}"
+    tlsv1.2
+  </setting>
+</client>
+)m");
+    ASSERT_TRUE(m) << dump();
+    EXPECT_EQ(m->binary, "/usr/bin/curl");
+    EXPECT_EQ(m->vars, (std::vector<std::pair<std::string, std::string>>{{"scheme", "ftp"},
+                                                                         {"ssl", "ssl-reqd"}}));
+    ASSERT_EQ(m->actions.size(), 1u);
+    const ClientAction* get = m->action("get");
+    ASSERT_NE(get, nullptr);
+    EXPECT_EQ(get->argv, "${binary} --config ${script}");
+    EXPECT_EQ(
+        get->script,
+        "${ssl}\n  ${settings}\n@each\nurl = \"${scheme}://${host}:${port}/${remote}\"\n@end\n");
+    EXPECT_EQ(get->pos.line, 5);
+    EXPECT_TRUE(m->can("get"));
+    EXPECT_FALSE(m->can("fxp"));
+    ASSERT_EQ(m->settings.size(), 2u);
+    EXPECT_EQ(m->settings[0].settings, std::vector<std::string>{"implicit"});
+    EXPECT_EQ(m->settings[0].text, "");
+    EXPECT_EQ(m->settings[0].vars,
+              (std::vector<std::pair<std::string, std::string>>{{"scheme", "ftps"}}));
+    EXPECT_EQ(m->settings[1].settings, (std::vector<std::string>{"tls12", "verify"}));
+    EXPECT_EQ(m->settings[1].text, "cacert = \"${ca_cert}\"\ntlsv1.2\n");
+    EXPECT_EQ(m->realisable_settings(), (std::vector<std::string>{"implicit", "tls12", "verify"}));
+}
+
+TEST_F(ClientManifestLoader, ReportsEveryProblemWithHints) {
+    EXPECT_FALSE(load(R"m(<client name="x">
+  <binary default="/bin/${prefx}"/>
+  <vars scheme="ftp" host="h"/>
+  <action name="gett" argv="${binary} ${scirpt}">
+    ${remote} ${schme}
+  </action>
+  <action name="put" argv="x">
+    @each
+    @eahc
+  </action>
+  <setting names="tls14 verify" schema="ftps">${settings}</setting>
+</client>
+)m"));
+    expect_diags({
+        {3, 22, "variable 'host' would hide the placeholder ${host}"},
+        {2, 11, "unknown placeholder '${prefx}' (did you mean '${prefix}'?)"},
+        {4, 11, "unknown action 'gett' (did you mean 'get'?)"},
+        {4, 23, "unknown placeholder '${scirpt}' (did you mean '${script}'?)"},
+        {4, 3, "unknown placeholder '${schme}' (did you mean '${scheme}'?)"},
+        {7, 3, "unknown directive '@eahc' (did you mean '@each'?)"},
+        {7, 3, "@each without @end"},
+        {11, 33, "<setting> sets 'schema', which <vars> does not declare (did you mean 'scheme'?)"},
+        {11, 12, "unknown setting 'tls14' (did you mean 'tls12'?)"},
+        {11, 3, "a <setting> cannot use ${settings}"},
+    });
+}
+
+TEST_F(ClientManifestLoader, DeviationsMayBeScopedToOneServer) {
+    auto m = load(R"m(<client name="curl">
+  <binary default="/usr/bin/curl"/>
+  <deviation scenario="s1" expect="fail" source="curl#1" server="proftpd">only there</deviation>
+  <deviation scenario="s2" expect="fail" source="curl#2">everywhere</deviation>
+</client>
+)m");
+    ASSERT_TRUE(m) << dump();
+    ASSERT_EQ(m->deviations.size(), 2u);
+    EXPECT_EQ(m->deviations[0].server, "proftpd");
+    EXPECT_EQ(m->deviations[1].server, "");
+    const Deviation* d = m->deviation_for("s1", "proftpd");
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(d->source, "curl#1");
+    EXPECT_EQ(m->deviation_for("s1", "vsftpd"), nullptr);
+    EXPECT_EQ(m->deviation_for("s1"), nullptr);
+    EXPECT_NE(m->deviation_for("s2", "vsftpd"), nullptr);
+    EXPECT_NE(m->deviation_for("s2"), nullptr);
+
+    diags_.clear();
+    EXPECT_FALSE(load(R"m(<client name="curl">
+  <binary default="/usr/bin/curl"/>
+  <deviation scenario="s1" expect="fail" server="">empty</deviation>
+</client>
+)m"));
+    ASSERT_EQ(diags_.size(), 1u) << dump();
+    EXPECT_NE(diags_[0].message.find("empty 'server'"), std::string::npos) << dump();
+}
+
+TEST_F(ClientManifestLoader, ActionsNeedABinaryAndTheBuiltinHasNone) {
+    EXPECT_FALSE(load(R"m(<client name="x">
+  <action name="login" argv="lftp -f ${script}"/>
+  <action name="login" argv="lftp"/>
+</client>
+)m"));
+    expect_diags({
+        {3, 11, "second <action name=\"login\">"},
+        {1, 1, "missing required element <binary> in <client>"},
+    });
+    diags_.clear();
+    EXPECT_FALSE(load(R"m(<client name="reference" builtin="true">
+  <binary default="/bin/true"/>
+  <setting names="verify"/>
+</client>
+)m"));
+    expect_diags({
+        {2, 3, "the builtin client has no <binary>"},
+        {1, 1, "the builtin client runs actions natively"},
+    });
+}
+
+}  // namespace
+}  // namespace fc
