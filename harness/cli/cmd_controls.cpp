@@ -76,7 +76,7 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
                 ++errors;
                 break;
         }
-        out << "[" << done << "/" << total << "] " << mark << cell.server;
+        out << "[" << done << "/" << total << "] " << mark << cell.server << " x " << cell.client;
         if (auto it = cell.properties.find("server.misbehaviours"); it != cell.properties.end()) {
             out << " (misbehaving: " << it->second << ")";
         }
