@@ -200,7 +200,9 @@ TEST(Cli, MissingServerBinaryIsErrorNotFail) {
 TEST(CliRealServer, EveryServerRunsTheShippedScenariosGreen) {
     TempDir dir("cli-all");
     fs::path out = dir.path() / "run";
-    CliResult r = run_cli({"run", (kSource / "scenarios").string(), "--out", out.string()});
+    // The whole default matrix (~700 cells, about 5.5 minutes on 2 cores).
+    CliResult r = run_cli({"run", (kSource / "scenarios").string(), "--out", out.string()}, {},
+                          std::chrono::seconds(720));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     pugi::xml_document junit;
     ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
