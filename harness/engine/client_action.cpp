@@ -8,6 +8,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
+#include "harness/engine/fragments.hpp"
 #include "harness/proc/process.hpp"
 
 namespace fc {
@@ -60,44 +61,21 @@ std::vector<std::string> effective_settings(const std::vector<std::string>& scen
     return out;
 }
 
-std::vector<std::string> conflicting_settings(const std::vector<std::string>& settings) {
-    return conflicting_client_settings(settings);
-}
-
 std::optional<RealisedSettings> realise_settings(const ClientManifest& manifest,
                                                  const std::vector<std::string>& settings,
                                                  std::vector<std::string>* missing) {
-    std::vector<std::string> left = settings;
-    std::sort(left.begin(), left.end());
-    left.erase(std::unique(left.begin(), left.end()), left.end());
-    std::vector<const SettingFragment*> fragments;
-    for (const auto& f : manifest.settings) {
-        fragments.push_back(&f);
-    }
-    std::stable_sort(fragments.begin(), fragments.end(),
-                     [](auto* a, auto* b) { return a->settings.size() > b->settings.size(); });
-    RealisedSettings out;
-    out.vars = manifest.vars;
-    std::vector<const SettingFragment*> used;
-    for (const SettingFragment* f : fragments) {
-        bool usable = std::all_of(f->settings.begin(), f->settings.end(), [&](const auto& name) {
-            return std::binary_search(left.begin(), left.end(), name);
-        });
-        if (!usable) {
-            continue;
-        }
-        used.push_back(f);
-        for (const auto& name : f->settings) {
-            left.erase(std::find(left.begin(), left.end(), name));
-        }
-    }
-    if (!left.empty()) {
-        *missing = left;
+    auto used = choose_fragments(
+        manifest.settings, settings,
+        [](const SettingFragment& f) -> const std::vector<std::string>& { return f.settings; },
+        missing);
+    if (!used) {
         return std::nullopt;
     }
+    RealisedSettings out;
+    out.vars = manifest.vars;
     // In manifest order, so that the rendered text reads like the manifest.
-    std::sort(used.begin(), used.end());
-    for (const SettingFragment* f : used) {
+    std::sort(used->begin(), used->end());
+    for (const SettingFragment* f : *used) {
         if (!f->text.empty()) {
             out.text += f->text;
             if (out.text.back() != '\n') {

@@ -19,9 +19,6 @@ namespace fc {
 std::vector<std::string> effective_settings(const std::vector<std::string>& scenario,
                                             const std::vector<std::string>& step);
 
-/// Pairs of settings that contradict each other, as "a and b"; empty when none do.
-std::vector<std::string> conflicting_settings(const std::vector<std::string>& settings);
-
 /// What a client's manifest makes of a set of settings.
 struct RealisedSettings {
     std::string text;  ///< the fragments, one after another (still with ${placeholders})

@@ -1,6 +1,7 @@
 // Client actions from manifests: settings realised as fragments and variables, scripts
 // rendered with @each blocks, and the builtin client's equivalent steps.
 #include "harness/engine/client_action.hpp"
+#include "harness/core/features.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,9 +43,9 @@ TEST(ClientSettings, ExplicitIsTheDefaultAndListsAreMerged) {
     EXPECT_EQ(effective_settings({"verify", "passive"}, {"tls13", "verify"}),
               (std::vector<std::string>{"explicit", "passive", "tls13", "verify"}));
     EXPECT_EQ(effective_settings({"implicit"}, {}), (std::vector<std::string>{"implicit"}));
-    EXPECT_EQ(conflicting_settings({"active", "explicit", "passive", "tls12", "tls13"}),
+    EXPECT_EQ(conflicting_client_settings({"active", "explicit", "passive", "tls12", "tls13"}),
               (std::vector<std::string>{"passive and active", "tls12 and tls13"}));
-    EXPECT_TRUE(conflicting_settings({"explicit", "verify"}).empty());
+    EXPECT_TRUE(conflicting_client_settings({"explicit", "verify"}).empty());
 }
 
 TEST(ClientSettings, FragmentsForASetWinAndAttributesOverrideVars) {

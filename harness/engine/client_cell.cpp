@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "harness/core/error.hpp"
+#include "harness/core/features.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/event_log_check.hpp"
 #include "harness/ftp/data_channel.hpp"
@@ -242,7 +243,7 @@ private:
 
     void execute(const ClientActionStep& step) {
         std::vector<std::string> settings = effective_settings(s_.client_settings, step.settings);
-        if (auto conflicts = conflicting_settings(settings); !conflicts.empty()) {
+        if (auto conflicts = conflicting_client_settings(settings); !conflicts.empty()) {
             error("the step asks for contradicting settings: " + join(conflicts, ", "));
             return;
         }

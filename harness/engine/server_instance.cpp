@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness/core/error.hpp"
+#include "harness/engine/fragments.hpp"
 
 namespace fc {
 
@@ -116,31 +117,16 @@ Credentials make_credentials() {
 std::optional<std::string> realise_features(const ServerManifest& manifest,
                                             const std::vector<std::string>& features,
                                             std::vector<std::string>* missing) {
-    std::vector<std::string> left = features;
-    std::sort(left.begin(), left.end());
-    left.erase(std::unique(left.begin(), left.end()), left.end());
-    std::vector<const FeatureFragment*> fragments;
-    for (const auto& f : manifest.features) {
-        fragments.push_back(&f);
-    }
-    std::stable_sort(fragments.begin(), fragments.end(),
-                     [](auto* a, auto* b) { return a->features.size() > b->features.size(); });
-    std::string text;
-    for (const FeatureFragment* f : fragments) {
-        bool usable = std::all_of(f->features.begin(), f->features.end(), [&](const auto& name) {
-            return std::binary_search(left.begin(), left.end(), name);
-        });
-        if (!usable) {
-            continue;
-        }
-        text += f->text + "\n";
-        for (const auto& name : f->features) {
-            left.erase(std::find(left.begin(), left.end(), name));
-        }
-    }
-    if (!left.empty()) {
-        *missing = left;
+    auto used = choose_fragments(
+        manifest.features, features,
+        [](const FeatureFragment& f) -> const std::vector<std::string>& { return f.features; },
+        missing);
+    if (!used) {
         return std::nullopt;
+    }
+    std::string text;
+    for (const FeatureFragment* f : *used) {
+        text += f->text + "\n";
     }
     return text;
 }

@@ -1,5 +1,6 @@
 #pragma once
 // Internal to the scenario loader: pieces shared between its source files.
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,17 @@ namespace fc::detail {
 /// Server feature names in attribute `attr` of `node`; each unknown one is reported with a
 /// did-you-mean hint and left out. An absent attribute gives an empty list.
 std::vector<std::string> feature_list(XmlFile& file, pugi::xml_node node, std::string_view attr);
+
+/// A step's timeout= (nullopt when absent or bad; a bad one is reported).
+std::optional<std::chrono::milliseconds> step_timeout(XmlFile& file, pugi::xml_node node);
+
+/// The attributes every kind of step may carry: timeout=, if= and unless=.
+template <typename AnyStep>
+void load_step_guards(XmlFile& file, pugi::xml_node node, AnyStep& step) {
+    step.timeout = step_timeout(file, node);
+    step.if_features = feature_list(file, node, "if");
+    step.unless_features = feature_list(file, node, "unless");
+}
 
 /// Reports each unknown ${variable} in `text`, at attribute `attr` of `node` (at the
 /// element when `attr` is empty).

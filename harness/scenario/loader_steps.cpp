@@ -224,6 +224,20 @@ std::optional<std::string> choice_attr(XmlFile& f, pugi::xml_node node, std::str
     return std::nullopt;
 }
 
+std::optional<std::chrono::milliseconds> step_timeout(XmlFile& f, pugi::xml_node node) {
+    pugi::xml_attribute t = node.attribute("timeout");
+    if (!t) {
+        return std::nullopt;
+    }
+    auto timeout = parse_duration(t.value());
+    if (!timeout) {
+        f.error(node, "timeout",
+                "bad timeout '" + std::string(t.value()) +
+                    "' (use a positive duration like 5s, 500ms or 2.5s)");
+    }
+    return timeout;
+}
+
 std::vector<std::string> feature_list(XmlFile& f, pugi::xml_node node, std::string_view attr) {
     std::vector<std::string> out;
     pugi::xml_attribute a = node.attribute(std::string(attr).c_str());
@@ -253,16 +267,7 @@ std::vector<Step> load_steps(XmlFile& f, pugi::xml_node steps) {
             continue;
         }
         Step step{std::move(*body), f.pos(node), std::nullopt, {}, {}};
-        if (pugi::xml_attribute t = node.attribute("timeout")) {
-            step.timeout = parse_duration(t.value());
-            if (!step.timeout) {
-                f.error(node, "timeout",
-                        "bad timeout '" + std::string(t.value()) +
-                            "' (use a positive duration like 5s, 500ms or 2.5s)");
-            }
-        }
-        step.if_features = feature_list(f, node, "if");
-        step.unless_features = feature_list(f, node, "unless");
+        load_step_guards(f, node, step);
         out.push_back(std::move(step));
     }
     if (!any) {

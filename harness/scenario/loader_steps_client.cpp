@@ -93,6 +93,21 @@ EventPattern pattern(XmlFile& f, pugi::xml_node node, std::string_view attr) {
     return p;
 }
 
+// A size= attribute into `size` (left as it is when absent or bad; bad is reported).
+void load_size(XmlFile& f, pugi::xml_node node, std::uint64_t& size) {
+    pugi::xml_attribute a = node.attribute("size");
+    if (!a) {
+        return;
+    }
+    auto parsed = parse_size(a.value());
+    if (!parsed) {
+        f.error(node, "size",
+                "bad size '" + std::string(a.value()) +
+                    "' (use bytes like 4096, 64k or 16M, at most 1024M)");
+    }
+    size = parsed.value_or(size);
+}
+
 SeedStep load_seed(XmlFile& f, pugi::xml_node node) {
     f.check_attributes(node, kSeedAttrs);
     f.check_children(node, kNone);
@@ -103,15 +118,7 @@ SeedStep load_seed(XmlFile& f, pugi::xml_node node) {
             f.error(node, "remote", "bad file name " + *problem);
         }
     }
-    if (pugi::xml_attribute size = node.attribute("size")) {
-        auto parsed = parse_size(size.value());
-        if (!parsed) {
-            f.error(node, "size",
-                    "bad size '" + std::string(size.value()) +
-                        "' (use bytes like 4096, 64k or 16M, at most 1024M)");
-        }
-        step.size = parsed.value_or(step.size);
-    }
+    load_size(f, node, step.size);
     return step;
 }
 
@@ -191,15 +198,7 @@ ClientActionStep load_client(XmlFile& f, pugi::xml_node node) {
         step.expect_success = *expect == "success";
     }
     step.settings = client_setting_list(f, node, "settings");
-    if (pugi::xml_attribute size = node.attribute("size")) {
-        auto parsed = parse_size(size.value());
-        if (!parsed) {
-            f.error(node, "size",
-                    "bad size '" + std::string(size.value()) +
-                        "' (use bytes like 4096, 64k or 16M, at most 1024M)");
-        }
-        step.size = parsed.value_or(step.size);
-    }
+    load_size(f, node, step.size);
     step.contains = node.attribute("contains").value();
     return step;
 }
@@ -316,16 +315,7 @@ std::vector<ClientStep> load_client_steps(XmlFile& f, pugi::xml_node steps) {
             continue;
         }
         ClientStep step{std::move(*body), f.pos(node), std::nullopt, {}, {}};
-        if (pugi::xml_attribute t = node.attribute("timeout")) {
-            step.timeout = parse_duration(t.value());
-            if (!step.timeout) {
-                f.error(node, "timeout",
-                        "bad timeout '" + std::string(t.value()) +
-                            "' (use a positive duration like 5s, 500ms or 2.5s)");
-            }
-        }
-        step.if_features = feature_list(f, node, "if");
-        step.unless_features = feature_list(f, node, "unless");
+        load_step_guards(f, node, step);
         out.push_back(std::move(step));
     }
     return out;

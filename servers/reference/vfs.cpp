@@ -366,6 +366,21 @@ std::variant<struct stat, VfsError> stat_virtual(int root_fd, const std::string&
 
 using Unit = std::variant<std::monostate, VfsError>;
 
+// Runs `op(parent_fd, name)` (a *at(2) call returning 0 or -1) on the entry `vpath` names,
+// inside its parent opened beneath the root.
+template <typename Op>
+Unit at_parent(int root_fd, const std::string& vpath, Op op) {
+    auto pn = open_parent(root_fd, vpath);
+    if (auto* e = std::get_if<VfsError>(&pn)) {
+        return *e;
+    }
+    auto& p = std::get<ParentAndName>(pn);
+    if (op(p.parent.get(), p.name.c_str()) != 0) {
+        return error_from_errno(errno);
+    }
+    return std::monostate{};
+}
+
 }  // namespace
 
 Unit Vfs::cwd(std::string_view arg) {
@@ -543,15 +558,8 @@ VfsResult<UniqueFd> Vfs::open_write(std::string_view arg, bool append, std::uint
 }
 
 Unit Vfs::dele(std::string_view arg) const {
-    auto pn = open_parent(root_fd_->get(), virtual_path(arg));
-    if (auto* e = std::get_if<VfsError>(&pn)) {
-        return *e;
-    }
-    auto& p = std::get<ParentAndName>(pn);
-    if (::unlinkat(p.parent.get(), p.name.c_str(), 0) != 0) {
-        return error_from_errno(errno);
-    }
-    return std::monostate{};
+    return at_parent(root_fd_->get(), virtual_path(arg),
+                     [](int dir, const char* name) { return ::unlinkat(dir, name, 0); });
 }
 
 VfsResult<std::string> Vfs::mkd(std::string_view arg) const {
@@ -559,27 +567,17 @@ VfsResult<std::string> Vfs::mkd(std::string_view arg) const {
     if (arg.empty()) {
         return bad_name();
     }
-    auto pn = open_parent(root_fd_->get(), vpath);
-    if (auto* e = std::get_if<VfsError>(&pn)) {
+    Unit made = at_parent(root_fd_->get(), vpath,
+                          [](int dir, const char* name) { return ::mkdirat(dir, name, 0755); });
+    if (auto* e = std::get_if<VfsError>(&made)) {
         return *e;
-    }
-    auto& p = std::get<ParentAndName>(pn);
-    if (::mkdirat(p.parent.get(), p.name.c_str(), 0755) != 0) {
-        return error_from_errno(errno);
     }
     return vpath;
 }
 
 Unit Vfs::rmd(std::string_view arg) const {
-    auto pn = open_parent(root_fd_->get(), virtual_path(arg));
-    if (auto* e = std::get_if<VfsError>(&pn)) {
-        return *e;
-    }
-    auto& p = std::get<ParentAndName>(pn);
-    if (::unlinkat(p.parent.get(), p.name.c_str(), AT_REMOVEDIR) != 0) {
-        return error_from_errno(errno);
-    }
-    return std::monostate{};
+    return at_parent(root_fd_->get(), virtual_path(arg),
+                     [](int dir, const char* name) { return ::unlinkat(dir, name, AT_REMOVEDIR); });
 }
 
 VfsResult<std::string> Vfs::rename_from(std::string_view from) const {
