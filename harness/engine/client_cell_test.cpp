@@ -84,7 +84,9 @@ std::string scenario(const std::string& id, const std::string& get_expect) {
 
 class ClientCellRealServer : public ::testing::Test {
 protected:
-    RunResult run(const std::string& client) {
+    // With `relative_out`, the run's folder is given relative to the working folder (as
+    // the CLI's default results/<UTC> is).
+    RunResult run(const std::string& client, bool relative_out = false) {
         std::vector<Diagnostic> diags;
         Endpoints eps = load_endpoints(
             {fs::path(FTPS_CONFORM_SOURCE_DIR) / "servers", dir_.path() / "ep"}, diags);
@@ -99,7 +101,15 @@ protected:
         config.out_dir = dir_.path() / ("out-" + client);
         fs::create_directories(config.out_dir);
         config.prefix = default_prefix();
-        return run_plan(cells, config);
+        if (!relative_out) {
+            return run_plan(cells, config);
+        }
+        fs::path cwd = fs::current_path();
+        fs::current_path(dir_.path());
+        config.out_dir = "out-" + client;
+        RunResult r = run_plan(cells, config);
+        fs::current_path(cwd);
+        return r;
     }
 
     const CellResult& cell(const RunResult& r, const std::string& id) {
@@ -131,6 +141,16 @@ TEST_F(ClientCellRealServer, CurlGetsAndPutsAgainstProftpd) {
     EXPECT_TRUE(fs::exists(cell_dir / "client-3-get.debug.log"));
     EXPECT_EQ(fs::file_size(cell_dir / "local/b.bin"), 3000u);
     EXPECT_EQ(r.endpoints.back().version.substr(0, 1), "7") << r.endpoints.back().version;
+}
+
+// The client runs in its own folder: the script and file paths it gets must not be
+// relative to the harness's working folder (the CLI's default --out is relative).
+TEST_F(ClientCellRealServer, RelativeRunFolderStillGivesTheClientUsablePaths) {
+    write(dir_.path() / "ep/curl/manifest.xml", curl_manifest("curl", ""));
+    write(dir_.path() / "scenarios/interop/get-put.xml", scenario("get-put", "success"));
+    RunResult r = run("curl", true);
+    ASSERT_EQ(r.cells.size(), 1u);
+    EXPECT_EQ(r.cells[0].verdict, Verdict::pass) << r.cells[0].reason;
 }
 
 TEST_F(ClientCellRealServer, WrongExpectationsAndCorruptDownloadsFail) {

@@ -382,7 +382,12 @@ ServerManifest external_manifest(const ExternalTarget& target) {
     return m;
 }
 
-RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& config) {
+RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given) {
+    // Cell folders are absolute: clients and servers run in their own working folders and
+    // get paths into the cell folder (scripts, logs, files), so a relative --out (the
+    // default results/<UTC>) would point nowhere for them.
+    RunConfig config = given;
+    config.out_dir = fs::absolute(given.out_dir);
     RunResult run;
     run.tool_version = FTPS_CONFORM_VERSION;
     run.run_id = config.out_dir.filename().string();
