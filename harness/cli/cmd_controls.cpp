@@ -18,10 +18,12 @@ namespace {
 
 const OptionSpec kControlsOptions[] = {
     {"servers", true, "a,b", "servers whose settings are controls (default: every server)"},
+    {"clients", true, "a,b", "clients whose client-side cells run (default: every client)"},
     {"tags", true, "t1,t2", "only scenarios that have one of these tags"},
     {"scenario", true, "GLOB", "only scenarios whose id or area/id matches"},
     {"out", true, "DIR", "write the run here; must be empty or absent (default results/<UTC>)"},
     {"timeout", true, "SECONDS", "deadline of each step unless the step sets one (default 10)"},
+    {"jobs", true, "N", "controls to run at once (default: 4 per core, at most 16)"},
     {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
     {"require-all", false, "",
      "also exit 1 when a control cannot run here (e.g. its server is not installed)"},
@@ -50,7 +52,7 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
         return exit_ok;
     }
     Workspace ws = load_workspace_for(a, err);
-    Selection sel{a.list("servers"), {}, a.list("tags"), a.list("scenario")};
+    Selection sel{a.list("servers"), a.list("clients"), a.list("tags"), a.list("scenario")};
     std::vector<PendingControl> pending;
     std::vector<PlannedCell> cells =
         make_control_plan(ws.scenarios, ws.endpoints.servers, ws.endpoints.clients, sel, &pending);
@@ -58,6 +60,7 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
     RunConfig config;
     config.out_dir = choose_out_dir(a);
     config.step_timeout = parse_timeout(a);
+    config.jobs = parse_jobs(a);
     config.prefix = default_prefix();
     config.cancel = cancel;
     fs::create_directories(config.out_dir);

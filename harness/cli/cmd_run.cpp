@@ -33,6 +33,9 @@ const OptionSpec kRunOptions[] = {
     {"scenario", true, "GLOB", "only scenarios whose id or area/id matches (repeatable as a,b)"},
     {"out", true, "DIR", "write the run here; must be empty or absent (default results/<UTC>)"},
     {"timeout", true, "SECONDS", "deadline of each step unless the step sets one (default 10)"},
+    {"jobs", true, "N",
+     "cells to run at once, each with its own servers, ports and folders (default: 4 per core, "
+     "at most 16)"},
     {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
     {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
@@ -158,6 +161,22 @@ Millis parse_timeout(const ParsedArgs& a) {
     throw UsageError("--timeout wants seconds between 0 and 3600, not '" + *text + "'");
 }
 
+unsigned parse_jobs(const ParsedArgs& a) {
+    auto text = a.value("jobs");
+    if (!text) {
+        return default_jobs();
+    }
+    try {
+        std::size_t used = 0;
+        int jobs = std::stoi(*text, &used);
+        if (used == text->size() && jobs >= 1 && jobs <= 64) {
+            return static_cast<unsigned>(jobs);
+        }
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--jobs wants a whole number from 1 to 64, not '" + *text + "'");
+}
+
 std::string matrix_grid_markdown(const RunResult& run) {
     // The servers x clients grid of matrix.md; the per-scenario tables stay in the file.
     std::ostringstream md;
@@ -224,6 +243,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.out_dir = choose_out_dir(a);
     config.step_timeout = parse_timeout(a);
     config.keep = a.has("keep");
+    config.jobs = parse_jobs(a);
     config.external = external;
     config.prefix = default_prefix();
     config.cancel = cancel;
@@ -243,8 +263,8 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     if (shard) {
         out << " (shard " << shard_text << " of " << planned << ")";
     }
-    out << " from " << ws.scenarios.size() << " scenario(s); writing to " << config.out_dir.string()
-        << "\n";
+    out << " from " << ws.scenarios.size() << " scenario(s), " << config.jobs
+        << " at a time; writing to " << config.out_dir.string() << "\n";
     if (shard && cells.empty()) {
         out << "  .. shard " << shard_text << " has no cells\n";
     }

@@ -32,6 +32,8 @@ struct ParsedArgs;
 std::filesystem::path choose_out_dir(const ParsedArgs& a);
 /// --timeout SECONDS (default 10).
 Millis parse_timeout(const ParsedArgs& a);
+/// --jobs N (1-64), or default_jobs() when absent. Throws UsageError.
+unsigned parse_jobs(const ParsedArgs& a);
 /// The servers x clients grid of the run's Markdown matrix (for the console).
 std::string matrix_grid_markdown(const RunResult& run);
 /// Writes results.json, junit.xml, matrix.html and matrix.md of `run` into `dir` (the

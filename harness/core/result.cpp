@@ -2,6 +2,18 @@
 
 namespace fc {
 
+std::string failure_reason(const Failure& f) {
+    std::string where = f.step;
+    if (f.line > 0) {
+        where += (where.empty() ? "line " : ", line ") + std::to_string(f.line);
+    }
+    std::string text = "step " + std::to_string(f.step_index);
+    if (!where.empty()) {
+        text += " (" + where + ")";
+    }
+    return text + ": expected " + f.expected + ", observed " + f.observed;
+}
+
 void VerdictCounts::add(Verdict v) {
     switch (v) {
         case Verdict::pass: ++pass; break;

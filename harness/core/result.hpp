@@ -19,6 +19,10 @@ struct Failure {
     std::string observed;  ///< what the endpoint did
 };
 
+/// The one wording of a failed step in a cell's reason, for every kind of cell:
+/// "step 3 (expect code=234 after AUTH TLS, line 12): expected code 234, observed code 500".
+std::string failure_reason(const Failure& failure);
+
 /// One cell: a scenario run with one server and one client.
 struct CellResult {
     std::string scenario_id;

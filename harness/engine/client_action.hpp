@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "harness/core/deadline.hpp"
-#include "harness/engine/variables.hpp"
+#include "harness/core/variables.hpp"
 #include "harness/scenario/manifest.hpp"
 
 namespace fc {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "clients/reference/actions.hpp"
 #include "harness/core/error.hpp"
 #include "harness/engine/client_cell.hpp"
 #include "harness/ftp/data_channel.hpp"
@@ -114,7 +115,7 @@ TEST(ClientUnsupported, NamesMissingActionsAndSettings) {
     get.settings = {"no-reuse"};
     ClientActionStep fxp;
     fxp.action = "fxp";
-    s.client_steps = {ClientStep{get, {}, {}, {}, {}}, ClientStep{fxp, {}, {}, {}, {}}};
+    s.client_steps = {ClientStep{get, {}, {}}, ClientStep{fxp, {}, {}}};
     EXPECT_EQ(client_unsupported(m, s),
               "curl has no action: fxp; curl cannot realise setting(s): no-reuse");
     ClientManifest builtin;

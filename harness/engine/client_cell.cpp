@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "clients/reference/actions.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
 #include "harness/engine/client_action.hpp"
@@ -57,14 +58,6 @@ std::string last_line(const fs::path& path) {
     return line.size() > 200 ? line.substr(0, 200) + "..." : line;
 }
 
-bool applies(const ClientStep& step, const std::vector<std::string>& features) {
-    auto has = [&](const std::string& f) {
-        return std::find(features.begin(), features.end(), f) != features.end();
-    };
-    return std::all_of(step.if_features.begin(), step.if_features.end(), has) &&
-           std::none_of(step.unless_features.begin(), step.unless_features.end(), has);
-}
-
 std::string describe(const ClientStep& step) {
     if (const auto* c = std::get_if<ClientActionStep>(&step.body)) {
         std::string out = "client " + c->action;
@@ -91,7 +84,8 @@ std::string describe(const ClientStep& step) {
 
 // What one client action produced, for the checks that follow it.
 struct ActionResult {
-    std::optional<int> status;  ///< exit status (builtin: 0 pass, 1 fail)
+    bool succeeded = false;  ///< exit status 0, or the builtin client's session passed
+    std::string outcome;     ///< "exit status 3", or how the builtin client's session ended
     bool timed_out = false;
     double seconds = 0;
     std::string detail;  ///< what went wrong, for people (stderr's last line, a failed step)
@@ -103,7 +97,7 @@ struct ActionResult {
 
 class ClientCell {
 public:
-    ClientCell(const ClientCellContext& ctx, CellResult& r, Transcript& t)
+    ClientCell(const CellContext& ctx, CellResult& r, Transcript& t)
         : ctx_(ctx), cell_(*ctx.cell), s_(*ctx.cell->scenario), r_(r), transcript_(t) {}
 
     void run() {
@@ -113,7 +107,7 @@ public:
             for (const ClientStep& step : s_.client_steps) {
                 ++index_;
                 step_ = &step;
-                if (!applies(step, cell_.server_features)) {
+                if (!step.guard.applies(cell_.server_features)) {
                     transcript_.note("", "skipped " + describe(step) + " (if/unless)");
                     continue;
                 }
@@ -123,9 +117,7 @@ public:
                 }
             }
             check_servers_alive();
-        } catch (const HarnessError& e) {
-            error(e.what());
-        } catch (const fs::filesystem_error& e) {
+        } catch (const std::exception& e) {
             error(e.what());
         }
         for (std::size_t i = 0; i < servers_.size(); ++i) {
@@ -149,8 +141,7 @@ private:
     void fail(std::string expected, std::string observed) {
         Failure f{index_, step_->pos.line, describe(*step_), std::move(expected),
                   std::move(observed)};
-        r_.reason = "step " + std::to_string(index_) + " (" + f.step + "): expected " + f.expected +
-                    ", observed " + f.observed;
+        r_.reason = failure_reason(f);
         transcript_.note("", "FAIL " + r_.reason);
         r_.verdict = Verdict::fail;
         r_.failure = std::move(f);
@@ -247,7 +238,7 @@ private:
             error("the step asks for contradicting settings: " + join(conflicts, ", "));
             return;
         }
-        Millis timeout = step_->timeout ? *step_->timeout : ctx_.step_timeout * 3;
+        Millis timeout = step_->guard.timeout ? *step_->guard.timeout : ctx_.step_timeout * 3;
         ActionResult a =
             cell_.client->builtin ? run_builtin(step, settings) : run_real(step, settings, timeout);
         if (r_.verdict != Verdict::pass) {
@@ -261,10 +252,9 @@ private:
             fail(want, "timed out after " + secs.str() + " s (the client hung and was stopped)");
             return;
         }
-        std::string status = "exit status " + std::to_string(*a.status);
-        transcript_.note("client", status + (a.detail.empty() ? "" : ": " + a.detail));
-        if ((*a.status == 0) != step.expect_success) {
-            fail(want, status + (a.detail.empty() ? "" : " (" + a.detail + ")"));
+        transcript_.note("client", a.outcome + (a.detail.empty() ? "" : ": " + a.detail));
+        if (a.succeeded != step.expect_success) {
+            fail(want, a.outcome + (a.detail.empty() ? "" : " (" + a.detail + ")"));
             return;
         }
         if (step.expect_success) {
@@ -431,7 +421,8 @@ private:
             error("interrupted");
             return a;
         }
-        a.status = run.exit_status;
+        a.succeeded = run.exit_status == 0;
+        a.outcome = "exit status " + std::to_string(run.exit_status.value_or(-1));
         a.timed_out = run.timed_out;
         a.seconds = run.seconds;
         a.detail = last_line(err);
@@ -462,9 +453,9 @@ private:
             return a;
         }
         // A step the server made impossible (e.g. a handshake it never finishes) ends the
-        // builtin client's session as a real client's would end: with a failure (2), not
-        // a hang.
-        a.status = outcome.verdict == Verdict::pass ? 0 : outcome.verdict == Verdict::fail ? 1 : 2;
+        // builtin client's session as a real client's would end: unsuccessfully, not a hang.
+        a.succeeded = outcome.verdict == Verdict::pass;
+        a.outcome = "reference client session " + std::string(to_string(outcome.verdict));
         a.detail = outcome.reason;
         r_.properties.insert(outcome.properties.begin(), outcome.properties.end());
         for (const auto& [key, sha] : outcome.digests) {
@@ -511,7 +502,7 @@ private:
         check_log([&](const std::vector<Event>& e) { return check_log_order(e, step); });
     }
 
-    const ClientCellContext& ctx_;
+    const CellContext& ctx_;
     const PlannedCell& cell_;
     const Scenario& s_;
     CellResult& r_;
@@ -524,7 +515,7 @@ private:
 
 }  // namespace
 
-void run_client_cell(const ClientCellContext& context, CellResult& result, Transcript& transcript) {
+void run_client_cell(const CellContext& context, CellResult& result, Transcript& transcript) {
     ClientCell(context, result, transcript).run();
 }
 

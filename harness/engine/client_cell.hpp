@@ -8,28 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/deadline.hpp"
-#include "harness/core/result.hpp"
-#include "harness/engine/plan.hpp"
-#include "harness/engine/server_instance.hpp"
-#include "harness/ftp/transcript.hpp"
+#include "harness/engine/cell.hpp"
 
 namespace fc {
-
-/// What a client cell needs from the run.
-struct ClientCellContext {
-    const PlannedCell* cell = nullptr;
-    std::filesystem::path dir;  ///< the cell folder (exists)
-    std::string features_text;  ///< the server's realised feature fragments
-    const PkiFiles* pki = nullptr;
-    const Credentials* credentials = nullptr;
-    PortAllocator* ports = nullptr;
-    std::filesystem::path prefix;
-    CancelToken cancel;
-    Millis step_timeout{10000};  ///< the run's; a client action gets 3 times this by default
-    std::string client_binary;   ///< resolved binary of a real client; "" for the builtin
-    bool keep = false;           ///< keep the servers' work dirs even when the cell passes
-};
 
 /// Why this client cannot run this scenario (an action it has no <action> for, settings
 /// it has no fragment for), or "" when it can. Such a cell is `unsupported`.
@@ -37,14 +18,7 @@ std::string client_unsupported(const ClientManifest& client, const Scenario& sce
 
 /// Runs the cell and fills the verdict, reason, failure and properties of `result`.
 /// Never throws for harness trouble: that is the cell's `error`.
-void run_client_cell(const ClientCellContext& context, CellResult& result, Transcript& transcript);
-
-/// The reference-client steps the builtin client runs for one action: connect, AUTH TLS
-/// and handshake (versions, certificate and verification from the settings), login,
-/// PBSZ/PROT, TYPE I, the transfers with EPSV or PORT and resume=control or none (the
-/// session sends QUIT at its end).
-Scenario builtin_action_scenario(const Scenario& scenario, const ClientActionStep& step,
-                                 const std::vector<std::string>& settings);
+void run_client_cell(const CellContext& context, CellResult& result, Transcript& transcript);
 
 /// The bytes the harness seeds for a file: pseudo-random, the same for the same name and
 /// size on every run.

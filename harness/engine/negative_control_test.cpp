@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "harness/engine/reference_session.hpp"
+#include "clients/reference/reference_session.hpp"
 #include "harness/scenario/loader.hpp"
 #include "harness/testing/scripted_peer.hpp"
 #include "harness/testing/temp_dir.hpp"

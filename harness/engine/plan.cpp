@@ -136,13 +136,9 @@ void plan_client_scenario(const Scenario& s, const std::vector<const ServerManif
         rows = servers;
     }
     for (const ServerManifest* server : rows) {
-        if (server->argv.empty()) {
-            continue;  // an already-running server (--target): its files cannot be seeded
-        }
+        // Every pair is a cell, also a client that cannot do the scenario's actions (FXP
+        // without an fxp action): the cell says `unsupported` and why.
         for (const ClientManifest* client : clients) {
-            if (s.fxp() && !client->can("fxp")) {
-                continue;
-            }
             cells.push_back(make_cell(s, server, client));
         }
     }
@@ -166,14 +162,7 @@ std::vector<PlannedCell> make_plan(const std::vector<Scenario>& scenarios,
         if (s.server_role == Role::under_test && s.client_role == Role::reference &&
             reference_client != nullptr) {
             for (const ServerManifest* server : chosen_servers) {
-                PlannedCell cell;
-                cell.scenario = &s;
-                cell.server = server;
-                cell.client = reference_client;
-                cell.server_name = server->name;
-                cell.client_name = reference_client->name;
-                cell.server_features = s.server_features;
-                cells.push_back(std::move(cell));
+                cells.push_back(make_cell(s, server, reference_client));
             }
         }
         if (s.client_role == Role::under_test) {
@@ -268,8 +257,12 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
         }
         auto it = std::find_if(chosen_servers.begin(), chosen_servers.end(),
                                [&](const ServerManifest* m) { return m->name == nc.server; });
-        if (it == chosen_servers.end() || reference_client == nullptr) {
+        if (it == chosen_servers.end()) {
             pending->push_back({&s, "needs server '" + nc.server + "', which is not selected"});
+            continue;
+        }
+        if (reference_client == nullptr) {
+            pending->push_back({&s, "needs the reference client, which is not selected"});
             continue;
         }
         if (!nc.misbehave.empty() && (*it)->misbehave.empty()) {
@@ -277,14 +270,10 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
                                         "', and it has no <misbehave> switch"});
             continue;
         }
-        PlannedCell cell;
-        cell.scenario = &s;
-        cell.server = *it;
-        cell.client = reference_client;
-        cell.server_name = (*it)->name;
-        cell.client_name = reference_client->name;
+        PlannedCell cell = make_cell(s, *it, reference_client);
         cell.server_features = control_features(s);
         cell.under_control = true;
+        cell.misbehaviours.clear();
         if (!nc.misbehave.empty()) {
             cell.misbehaviours.push_back(nc.misbehave);
         }

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "clients/reference/reference_session.hpp"
 #include "harness/core/deadline.hpp"
-#include "harness/engine/reference_session.hpp"
-#include "harness/engine/variables.hpp"
+#include "harness/core/variables.hpp"
 #include "harness/proc/ports.hpp"
 #include "harness/proc/process.hpp"
 #include "harness/scenario/manifest.hpp"

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "harness/core/error.hpp"
+#include "harness/proc/orphans.hpp"
 #include "harness/proc/process.hpp"
 
 namespace fc {
@@ -31,6 +32,7 @@ bool try_reap(int pid, std::optional<int>* status) {
     int ws = 0;
     if (::waitpid(pid, &ws, WNOHANG) == pid) {
         *status = shell_status(ws);
+        disown_child(pid);
         return true;
     }
     return false;
@@ -102,6 +104,7 @@ CommandOutput run_command(const std::vector<std::string>& argv, Deadline deadlin
         }
     }
     kill_and_reap_group(pid, Millis(200));
+    disown_child(pid);  // reaped above, or never will be by us
     return out;
 }
 

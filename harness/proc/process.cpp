@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "harness/core/error.hpp"
+#include "harness/proc/orphans.hpp"
 
 namespace fc {
 
@@ -118,6 +119,8 @@ int spawn_in_group(const std::vector<std::string>& argv, const fs::path& cwd,
         }
         cloexec_from_3();
     };
+    // Spawned and registered under one lock: reap_orphans() never takes an owned child.
+    auto owned = lock_children();
     try {
         bp::child child(bp::exe = exe.string(), bp::args = args, bp::start_dir = dir.string(),
                         child_env, bp::extend::on_exec_setup = setup);
@@ -126,6 +129,7 @@ int spawn_in_group(const std::vector<std::string>& argv, const fs::path& cwd,
         // the new group even if the child has not run yet.
         ::setpgid(pid, pid);
         child.detach();  // reaped by waitpid in Process / run_command
+        own_child(pid);
         return pid;
     } catch (const bp::process_error& e) {
         throw HarnessError("cannot start " + argv0 + ": " + e.code().message());
@@ -173,10 +177,12 @@ bool Process::reap_locked() {
     pid_t r = ::waitpid(pid_, &ws, WNOHANG);
     if (r == pid_) {
         status_ = shell_status(ws);
+        disown_child(pid_);
         return true;
     }
     if (r < 0 && errno == ECHILD) {
         status_ = -1;  // reaped elsewhere; the status is lost
+        disown_child(pid_);
         return true;
     }
     return false;

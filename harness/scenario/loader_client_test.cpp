@@ -86,7 +86,7 @@ TEST_F(ClientLoader, ReadsAClientSideScenario) {
     EXPECT_EQ(get.local, (std::vector<std::string>{"x", "y"}));
     EXPECT_EQ(get.settings, std::vector<std::string>{"tls13"});
     EXPECT_TRUE(get.expect_success);
-    EXPECT_EQ(s->client_steps[1].timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(s->client_steps[1].guard.timeout, std::chrono::milliseconds(30000));
     const auto& put = std::get<ClientActionStep>(s->client_steps[2].body);
     EXPECT_EQ(put.local, std::vector<std::string>{"up"});
     EXPECT_EQ(put.size, 1024u);

@@ -22,11 +22,9 @@ std::vector<std::string> feature_list(XmlFile& file, pugi::xml_node node, std::s
 std::optional<std::chrono::milliseconds> step_timeout(XmlFile& file, pugi::xml_node node);
 
 /// The attributes every kind of step may carry: timeout=, if= and unless=.
-template <typename AnyStep>
-void load_step_guards(XmlFile& file, pugi::xml_node node, AnyStep& step) {
-    step.timeout = step_timeout(file, node);
-    step.if_features = feature_list(file, node, "if");
-    step.unless_features = feature_list(file, node, "unless");
+inline StepGuard load_step_guard(XmlFile& file, pugi::xml_node node) {
+    return StepGuard{step_timeout(file, node), feature_list(file, node, "if"),
+                     feature_list(file, node, "unless")};
 }
 
 /// Reports each unknown ${variable} in `text`, at attribute `attr` of `node` (at the

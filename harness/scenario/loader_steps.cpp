@@ -267,7 +267,7 @@ std::vector<Step> load_steps(XmlFile& f, pugi::xml_node steps) {
             continue;
         }
         Step step{std::move(*body), f.pos(node), std::nullopt, {}, {}};
-        load_step_guards(f, node, step);
+        step.guard = load_step_guard(f, node);
         out.push_back(std::move(step));
     }
     if (!any) {

@@ -315,7 +315,7 @@ std::vector<ClientStep> load_client_steps(XmlFile& f, pugi::xml_node steps) {
             continue;
         }
         ClientStep step{std::move(*body), f.pos(node), std::nullopt, {}, {}};
-        load_step_guards(f, node, step);
+        step.guard = load_step_guard(f, node);
         out.push_back(std::move(step));
     }
     return out;

@@ -57,10 +57,10 @@ TEST(Loader, ReadsEveryPartOfTheFormat) {
     const Step& connect = s->steps[0];
     EXPECT_EQ(connect.kind(), "connect");
     EXPECT_TRUE(std::get<ConnectStep>(connect.body).implicit);
-    EXPECT_EQ(connect.timeout, std::chrono::milliseconds(2500));
+    EXPECT_EQ(connect.guard.timeout, std::chrono::milliseconds(2500));
     EXPECT_EQ(connect.pos.line, 14);
     EXPECT_EQ(connect.pos.column, 5);
-    EXPECT_EQ(s->steps[1].timeout, std::chrono::milliseconds(500));
+    EXPECT_EQ(s->steps[1].guard.timeout, std::chrono::milliseconds(500));
     EXPECT_EQ(std::get<SendStep>(s->steps[2].body).line, "AUTH TLS");
 
     const auto& alt = std::get<ExpectStep>(s->steps[3].body).reply;
@@ -71,8 +71,8 @@ TEST(Loader, ReadsEveryPartOfTheFormat) {
 
     const Step& hs = s->steps[4];
     EXPECT_FALSE(std::get<TlsHandshakeStep>(hs.body).expect_success);
-    EXPECT_EQ(hs.if_features, (std::vector<std::string>{"tls-required", "ccc"}));
-    EXPECT_EQ(hs.unless_features, (std::vector<std::string>{"implicit"}));
+    EXPECT_EQ(hs.guard.if_features, (std::vector<std::string>{"tls-required", "ccc"}));
+    EXPECT_EQ(hs.guard.unless_features, (std::vector<std::string>{"implicit"}));
     EXPECT_EQ(std::get<LoginStep>(s->steps[5].body).user, "${user}");
 
     const auto& lines = std::get<ExpectStep>(s->steps[7].body).reply;
@@ -120,7 +120,7 @@ TEST(Loader, ReadsTlsRawAndDataSteps) {
     EXPECT_TRUE(plain.verify);
 
     EXPECT_FALSE(std::get<TlsShutdownStep>(s->steps[4].body).expect_peer_close_notify);
-    EXPECT_EQ(s->steps[4].timeout, std::chrono::milliseconds(1000));
+    EXPECT_EQ(s->steps[4].guard.timeout, std::chrono::milliseconds(1000));
     EXPECT_TRUE(std::get<TlsShutdownStep>(s->steps[5].body).expect_peer_close_notify);
 
     const auto& pasv = std::get<DataOpenStep>(s->steps[6].body);
@@ -177,7 +177,7 @@ TEST(Loader, ReadsTlsRawAndDataSteps) {
     EXPECT_EQ(close.allow->text_regex, "^Bye");
     EXPECT_EQ(close.allow->reason, "idle");
     EXPECT_FALSE(std::get<ExpectCloseStep>(s->steps[14].body).allow);
-    EXPECT_EQ(s->steps[14].if_features, (std::vector<std::string>{"ccc"}));
+    EXPECT_EQ(s->steps[14].guard.if_features, (std::vector<std::string>{"ccc"}));
 }
 
 struct BadCase {

@@ -1,5 +1,7 @@
 #include "harness/scenario/scenario.hpp"
 
+#include <algorithm>
+
 #include <array>
 
 namespace fc {
@@ -39,6 +41,14 @@ std::string ReplyExpectation::describe() const {
         out += " and a line /" + line + "/";
     }
     return out;
+}
+
+bool StepGuard::applies(const std::vector<std::string>& features) const {
+    auto has = [&](const std::string& f) {
+        return std::find(features.begin(), features.end(), f) != features.end();
+    };
+    return std::all_of(if_features.begin(), if_features.end(), has) &&
+           std::none_of(unless_features.begin(), unless_features.end(), has);
 }
 
 std::string_view Step::kind() const {

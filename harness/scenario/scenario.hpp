@@ -139,6 +139,16 @@ struct LoginStep {
     std::string password = "${password}";
 };
 
+/// The attributes every kind of step may carry (timeout=, if=, unless=): when a step
+/// applies, and how long it may take.
+struct StepGuard {
+    std::optional<std::chrono::milliseconds> timeout;  ///< overrides the run's step timeout
+    std::vector<std::string> if_features;              ///< run only if the server has all of these
+    std::vector<std::string> unless_features;          ///< skip if the server has any of these
+    /// True when a server with these features runs the step (every if=, no unless=).
+    bool applies(const std::vector<std::string>& features) const;
+};
+
 using StepBody =
     std::variant<ConnectStep, SendStep, ExpectStep, TlsHandshakeStep, LoginStep, TlsShutdownStep,
                  SendRawStep, ExpectCloseStep, DataOpenStep, TransferStep, TlsAssertStep>;
@@ -146,9 +156,7 @@ using StepBody =
 struct Step {
     StepBody body;
     SourcePos pos;
-    std::optional<std::chrono::milliseconds> timeout;  ///< overrides the run's step timeout
-    std::vector<std::string> if_features;              ///< run only if the server has all of these
-    std::vector<std::string> unless_features;          ///< skip if the server has any of these
+    StepGuard guard;
     /// The element name: "connect", "send", ...
     std::string_view kind() const;
 };
@@ -207,9 +215,7 @@ using ClientStepBody = std::variant<SeedStep, ClientActionStep, LogExpectStep, L
 struct ClientStep {
     ClientStepBody body;
     SourcePos pos;
-    std::optional<std::chrono::milliseconds> timeout;  ///< the action's deadline
-    std::vector<std::string> if_features;
-    std::vector<std::string> unless_features;
+    StepGuard guard;  ///< its timeout is the action's deadline
     /// The element name: "seed", "client", "log-expect", "log-order".
     std::string_view kind() const;
 };

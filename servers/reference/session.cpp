@@ -99,7 +99,7 @@ bool Session::write_control(std::string_view text, bool clear) {
     };
     if (bad("replies-split")) {
         for (std::size_t i = 0; i < text.size(); i += 3) {
-            if (!write(text.substr(i, 3)) || !pause(Millis(20))) {
+            if (!write(text.substr(i, 3)) || !pause(Millis(5))) {
                 return false;
             }
         }
@@ -110,7 +110,7 @@ bool Session::write_control(std::string_view text, bool clear) {
 
 void Session::reply(int code, const std::vector<std::string>& lines, bool clear, bool greeting) {
     // replies-slow spares the greeting: readiness probes wait for it only briefly
-    if (bad("replies-slow") && !greeting && !pause(Millis(1000))) {
+    if (bad("replies-slow") && !greeting && !pause(Millis(400))) {
         return;
     }
     std::string c = std::to_string(code);

@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "harness/engine/session.hpp"
+#include "clients/reference/session.hpp"
 
 namespace fc::detail {
 

@@ -49,9 +49,6 @@ struct SessionOutcome {
 SessionOutcome run_reference_session(const Scenario& scenario, const Target& target,
                                      const SessionOptions& options, Transcript& transcript);
 
-/// Whether a step applies to a server with these features (its if= / unless=).
-bool step_applies(const Step& step, const std::vector<std::string>& features);
-
 /// Checks one reply against an expectation; returns "" when it holds, otherwise what
 /// was wrong in words ("code 334", "no line matches /^ PBSZ/").
 std::string check_reply(const ReplyExpectation& expect, int code, const std::string& text,

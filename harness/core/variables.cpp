@@ -1,4 +1,4 @@
-#include "harness/engine/variables.hpp"
+#include "harness/core/variables.hpp"
 
 #include "harness/core/error.hpp"
 

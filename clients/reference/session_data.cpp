@@ -3,8 +3,8 @@
 // the control replies and what the data connection carried).
 #include <cctype>
 
-#include "harness/engine/data_worker.hpp"
-#include "harness/engine/session.hpp"
+#include "clients/reference/data_worker.hpp"
+#include "clients/reference/session.hpp"
 
 namespace fc::detail {
 

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "harness/engine/reference_session.hpp"
-#include "harness/engine/variables.hpp"
+#include "clients/reference/reference_session.hpp"
+#include "harness/core/variables.hpp"
 #include "harness/ftp/control_channel.hpp"
 #include "harness/ftp/data_channel.hpp"
 

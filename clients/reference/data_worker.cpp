@@ -1,4 +1,4 @@
-#include "harness/engine/data_worker.hpp"
+#include "clients/reference/data_worker.hpp"
 
 #include <chrono>
 

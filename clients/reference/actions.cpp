@@ -1,8 +1,8 @@
 // The builtin reference client doing a client action natively: the action becomes
-// reference-client steps (client_cell.hpp builtin_action_scenario).
+// reference-client steps (actions.hpp).
 #include <algorithm>
 
-#include "harness/engine/client_cell.hpp"
+#include "clients/reference/actions.hpp"
 
 namespace fc {
 
@@ -28,7 +28,7 @@ Scenario builtin_action_scenario(const Scenario& scenario, const ClientActionSte
     out.area = scenario.area;
     out.title = scenario.title;
     out.server_features = scenario.server_features;
-    auto add = [&](StepBody body) { out.steps.push_back(Step{std::move(body), {}, {}, {}, {}}); };
+    auto add = [&](StepBody body) { out.steps.push_back(Step{std::move(body), {}, {}}); };
     auto command = [&](std::string line, const char* reply) {
         add(SendStep{std::move(line)});
         add(ExpectStep{code(reply)});

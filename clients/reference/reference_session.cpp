@@ -1,21 +1,13 @@
-#include "harness/engine/reference_session.hpp"
+#include "clients/reference/reference_session.hpp"
 
 #include <algorithm>
 #include <regex>
 
+#include "clients/reference/session.hpp"
 #include "harness/core/error.hpp"
-#include "harness/engine/session.hpp"
-#include "harness/engine/variables.hpp"
+#include "harness/core/variables.hpp"
 
 namespace fc {
-
-bool step_applies(const Step& step, const std::vector<std::string>& features) {
-    auto has = [&](const std::string& f) {
-        return std::find(features.begin(), features.end(), f) != features.end();
-    };
-    return std::all_of(step.if_features.begin(), step.if_features.end(), has) &&
-           std::none_of(step.unless_features.begin(), step.unless_features.end(), has);
-}
 
 std::string check_reply(const ReplyExpectation& expect, int code, const std::string& text,
                         const std::vector<std::string>& lines) {
@@ -58,7 +50,7 @@ SessionOutcome Session::run() {
         const Step& step = scenario_.steps[i];
         index_ = static_cast<int>(i) + 1;
         step_ = &step;
-        if (!step_applies(step, target_.features)) {
+        if (!step.guard.applies(target_.features)) {
             transcript_.note("", "step " + std::to_string(index_) + " (" +
                                      std::string(step.kind()) + ") skipped for this server");
             continue;
@@ -74,11 +66,11 @@ SessionOutcome Session::run() {
 }
 
 Deadline Session::deadline() const {
-    return Deadline::after(step_->timeout.value_or(options_.step_timeout));
+    return Deadline::after(step_->guard.timeout.value_or(options_.step_timeout));
 }
 
 std::string Session::seconds() const {
-    auto ms = step_->timeout.value_or(options_.step_timeout).count();
+    auto ms = step_->guard.timeout.value_or(options_.step_timeout).count();
     return std::to_string(ms / 1000) + (ms % 1000 ? "." + std::to_string(ms % 1000 / 100) : "") +
            " s";
 }
@@ -102,8 +94,7 @@ void Session::fail(const std::string& detail, std::string expected, std::string 
     f.expected = std::move(expected);
     f.observed = std::move(observed);
     outcome_.verdict = Verdict::fail;
-    outcome_.reason = "step " + std::to_string(index_) + " (line " + std::to_string(f.line) +
-                      "): expected " + f.expected + ", got " + f.observed;
+    outcome_.reason = failure_reason(f);
     transcript_.note("", "FAIL " + outcome_.reason);
     outcome_.failure = std::move(f);
 }
@@ -162,9 +153,11 @@ void Session::judge_io(const IoResult& r, const std::string& what) {
     }
     if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
         fail("", "the command to be " + what, "connection lost: " + r.error);
+    } else if (r.status == IoStatus::timeout) {
+        // A live server that stops reading its control connection has failed the step.
+        fail("", "the command to be " + what, "not accepted within " + seconds());
     } else {
-        error(std::string(to_string(r.status)) + " while the command was " + what + " (" +
-              seconds() + ")");
+        error(std::string(to_string(r.status)) + " while the command was " + what);
     }
 }
 
@@ -178,7 +171,8 @@ std::optional<Reply> Session::reply_for(const std::string& expected, Deadline de
     } else if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
         fail("", expected, r.error);
     } else if (r.status == IoStatus::timeout) {
-        error("no reply within " + seconds() + (expected.empty() ? "" : "; expected " + expected));
+        // Silence is the server's behaviour, not the harness's trouble: the step fails.
+        fail("", expected.empty() ? "a reply" : expected, "no reply within " + seconds());
     } else {
         error(r.error);
     }

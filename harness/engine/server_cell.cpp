@@ -1,0 +1,79 @@
+#include "harness/engine/server_cell.hpp"
+
+#include <exception>
+#include <memory>
+
+namespace fc {
+
+namespace {
+
+// The --target server as the reference client reaches it.
+Target external_target(const CellContext& ctx, CellResult& r) {
+    const ExternalTarget& ext = *ctx.external;
+    Target target;
+    target.host = ext.host;
+    target.port = ext.port;
+    target.user = ext.user;
+    target.password = ext.password;
+    target.features = ctx.cell->server_features;
+    target.ca_file = ext.ca_file;
+    target.verify_name = ext.host;
+    target.pki = *ctx.pki;
+    if (ext.ca_file.empty()) {
+        r.properties["tls.server_certificate"] = "not verified (no --ca)";
+    }
+    return target;
+}
+
+// A crash is the implementation's fault, whatever the steps saw.
+void judge_exit(ServerInstance& instance, CellResult& r, Transcript& transcript) {
+    auto status = instance.exited();
+    if (!status) {
+        return;
+    }
+    std::string crash =
+        "server process exited with status " + std::to_string(*status) + " during the session";
+    transcript.note("", crash);
+    if (r.verdict == Verdict::pass) {
+        r.verdict = Verdict::fail;
+        r.failure = Failure{0, 0, "server process", "still running", crash};
+    }
+    r.reason = r.reason.empty() ? crash : r.reason + "; " + crash;
+}
+
+}  // namespace
+
+void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcript) {
+    const PlannedCell& cell = *ctx.cell;
+    SessionOptions options{ctx.step_timeout, ctx.cancel, ctx.dir / "tls-keys.log"};
+    if (ctx.external) {
+        Target target = external_target(ctx, r);
+        transcript.note("", "external server " + target.host + ":" + std::to_string(target.port));
+        apply_outcome(run_reference_session(*cell.scenario, target, options, transcript), r);
+        return;
+    }
+    InstanceRequest req{cell.server,     cell.server_features, ctx.features_text, ctx.pki,
+                        ctx.credentials, ctx.prefix,           ctx.dir,           ctx.ports,
+                        ctx.cancel};
+    req.misbehaviours = cell.misbehaviours;
+    std::unique_ptr<ServerInstance> instance = ServerInstance::start(req);
+    std::exception_ptr trouble;
+    try {
+        transcript.note("", "server " + cell.server_name +
+                                " ready on 127.0.0.1:" + std::to_string(instance->target().port));
+        apply_outcome(
+            run_reference_session(*cell.scenario, instance->target(), options, transcript), r);
+        judge_exit(*instance, r, transcript);
+    } catch (...) {
+        trouble = std::current_exception();
+    }
+    instance->stop();
+    if (ctx.keep || trouble || r.verdict != Verdict::pass) {
+        instance->keep_work_dir(ctx.dir / "work");
+    }
+    if (trouble) {
+        std::rethrow_exception(trouble);
+    }
+}
+
+}  // namespace fc
