@@ -53,6 +53,12 @@ Workspace load_workspace(const std::vector<fs::path>& scenario_paths,
         if (!fs::is_directory(d)) {
             throw UsageError("--endpoints " + d + " is not a folder");
         }
+        // A folder in which nothing is found must not quietly run the shipped endpoints.
+        if (manifest_files(d).empty()) {
+            throw UsageError("--endpoints " + d + " holds no manifest: searched " + d +
+                             "/<name>/manifest.xml, " + d + "/servers/<name>/manifest.xml and " +
+                             d + "/clients/<name>/manifest.xml");
+        }
     }
     std::vector<Diagnostic> diags;
     Workspace ws;

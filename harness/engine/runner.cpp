@@ -68,29 +68,62 @@ void finish_transcript(const Transcript& transcript, const fs::path& dir, CellRe
 
 namespace {
 
-// The declared deviation of the endpoint under test: the client's in client
-// scenarios (then the server's, for interop), else the server's.
-const Deviation* deviation_for(const PlannedCell& cell) {
+// The declared deviations of the endpoint(s) under test: the client's in client
+// scenarios (and the server's too, for interop), else the server's.
+std::vector<const Deviation*> deviations_for(const PlannedCell& cell) {
     const std::string& id = cell.scenario->id;
+    std::vector<const Deviation*> out;
     if (cell.scenario->client_under_test()) {
-        if (const Deviation* d = cell.client->deviation_for(id, cell.server_name)) {
-            return d;
+        out = cell.client->deviations_for(id, cell.server_name);
+        if (cell.scenario->server_role == Role::reference) {
+            return out;
         }
-        return cell.scenario->server_role == Role::under_test ? cell.server->deviation_for(id)
-                                                              : nullptr;
     }
-    return cell.server->deviation_for(id);
+    auto server = cell.server->deviations_for(id);
+    out.insert(out.end(), server.begin(), server.end());
+    return out;
 }
 
-void apply_deviation(const Deviation& d, CellResult& r) {
-    std::string declared = "declared deviation (" + d.source + "): " + d.reason;
-    if (r.verdict == Verdict::fail) {
-        r.verdict = Verdict::xfail;
-        r.reason = declared + " — " + r.reason;
-    } else if (r.verdict == Verdict::pass) {
-        r.verdict = Verdict::xpass;
-        r.reason = "passed although " + declared;
+// A declared deviation turns the failure it describes (its step and observation) into
+// `xfail`; a failure elsewhere stays `fail`. A pass is `xpass` (the declaration is stale),
+// unless a deviation is intermittent: then the cell is `xfail` either way, and says
+// whether it occurred.
+void apply_deviations(const std::vector<const Deviation*>& declared, CellResult& r) {
+    if (declared.empty() || (r.verdict != Verdict::fail && r.verdict != Verdict::pass)) {
+        return;
     }
+    auto text = [](const Deviation& d) {
+        return "declared deviation (" + d.source + "): " + d.reason;
+    };
+    if (r.verdict == Verdict::fail) {
+        for (const Deviation* d : declared) {
+            if (r.failure && d->matches(*r.failure)) {
+                r.verdict = Verdict::xfail;
+                r.reason = text(*d) + " — " + r.reason;
+                if (d->intermittent) {
+                    r.properties["deviation.intermittent"] = "occurred";
+                }
+                return;
+            }
+        }
+        std::string expected;
+        for (const Deviation* d : declared) {
+            expected += (expected.empty() ? "" : "; or ") + std::string("step ") +
+                        std::to_string(d->step) + ", observed /" + d->observed + "/";
+        }
+        r.reason += " (not a declared deviation, which expects " + expected + ")";
+        return;
+    }
+    for (const Deviation* d : declared) {
+        if (d->intermittent) {
+            r.verdict = Verdict::xfail;
+            r.reason = "intermittent " + text(*d) + " — did not occur this time";
+            r.properties["deviation.intermittent"] = "did not occur";
+            return;
+        }
+    }
+    r.verdict = Verdict::xpass;
+    r.reason = "passed although " + text(*declared.front());
 }
 
 // The cell's result before it runs: what the scenario and the cell say of themselves.
@@ -169,8 +202,8 @@ public:
         r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
         // Under a negative control the scenario must fail: a declared deviation says
         // nothing about that.
-        if (const Deviation* d = cell.under_control ? nullptr : deviation_for(cell)) {
-            apply_deviation(*d, r);
+        if (!cell.under_control) {
+            apply_deviations(deviations_for(cell), r);
         }
         return r;
     }

@@ -1,6 +1,7 @@
 #include "harness/scenario/manifest.hpp"
 
 #include <algorithm>
+#include <regex>
 
 namespace fc {
 
@@ -14,6 +15,40 @@ std::vector<std::string> ServerManifest::realisable_features() const {
         }
     }
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool Deviation::matches(const Failure& failure) const {
+    if (failure.step_index != step) {
+        return false;
+    }
+    try {
+        return std::regex_search(failure.observed, std::regex(observed, std::regex::ECMAScript));
+    } catch (const std::regex_error&) {
+        return false;  // the loader refuses bad patterns; never a match by accident
+    }
+}
+
+std::vector<const Deviation*> ServerManifest::deviations_for(const std::string& scenario_id) const {
+    std::vector<const Deviation*> out;
+    for (const auto& d : deviations) {
+        if (d.scenario == scenario_id) {
+            out.push_back(&d);
+        }
+    }
+    return out;
+}
+
+std::vector<const Deviation*> ClientManifest::deviations_for(const std::string& scenario_id,
+                                                             const std::string& server) const {
+    std::vector<const Deviation*> out;
+    for (const auto& d : deviations) {
+        if (d.scenario == scenario_id &&
+            (d.servers.empty() ||
+             std::find(d.servers.begin(), d.servers.end(), server) != d.servers.end())) {
+            out.push_back(&d);
+        }
+    }
     return out;
 }
 
@@ -55,7 +90,9 @@ std::vector<std::string> ClientManifest::realisable_settings() const {
 const Deviation* ClientManifest::deviation_for(const std::string& scenario_id,
                                                const std::string& server) const {
     for (const auto& d : deviations) {
-        if (d.scenario == scenario_id && (d.server.empty() || d.server == server)) {
+        if (d.scenario == scenario_id &&
+            (d.servers.empty() ||
+             std::find(d.servers.begin(), d.servers.end(), server) != d.servers.end())) {
             return &d;
         }
     }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/core/result.hpp"
 #include "harness/core/verdict.hpp"
 #include "harness/scenario/scenario.hpp"
 
@@ -30,16 +31,23 @@ struct FeatureFragment {
     SourcePos pos;
 };
 
-/// A declared known deviation: the scenario is expected to fail with this endpoint.
+/// A declared known deviation: the scenario is expected to fail with this endpoint, at
+/// one step and with one observation (its signature). A failure elsewhere is a `fail`.
 struct Deviation {
     std::string scenario;  ///< scenario id
     Verdict expect = Verdict::fail;
+    int step = 0;          ///< the failing step (Failure::step_index; 0 = the process itself)
+    std::string observed;  ///< ECMAScript regex searched in Failure::observed
+    /// The endpoint's own race: the cell is `xfail` whether or not it shows this time.
+    bool intermittent = false;
     std::string reason;  ///< the element's text
     std::string source;  ///< where it is known from: "catalogue 2", "proftpd#1931", ...
-    /// Client manifests only: the deviation applies with this server alone ("" = with
-    /// every server).
-    std::string server;
+    /// Client manifests only: the servers with which it applies (empty = every server).
+    std::vector<std::string> servers;
     SourcePos pos;
+
+    /// True when `failure` is the declared one: same step, observation matches.
+    bool matches(const Failure& failure) const;
 };
 
 struct ServerManifest {
@@ -77,6 +85,8 @@ struct ServerManifest {
     std::vector<std::string> realisable_features() const;
     /// The declared deviation for a scenario, if any.
     const Deviation* deviation_for(const std::string& scenario_id) const;
+    /// Every declared deviation for a scenario (one per way it is known to fail).
+    std::vector<const Deviation*> deviations_for(const std::string& scenario_id) const;
 };
 
 /// How a real client does one action (clients/README.md): `script` is rendered into
@@ -126,6 +136,9 @@ struct ClientManifest {
     /// with every server), if any.
     const Deviation* deviation_for(const std::string& scenario_id,
                                    const std::string& server = {}) const;
+    /// Every declared deviation for a scenario with `server`.
+    std::vector<const Deviation*> deviations_for(const std::string& scenario_id,
+                                                 const std::string& server) const;
 };
 
 }  // namespace fc

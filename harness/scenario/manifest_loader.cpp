@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <sstream>
 
 #include "harness/core/features.hpp"
 #include "harness/scenario/manifest_loader_detail.hpp"
@@ -46,10 +47,11 @@ constexpr std::array<std::string_view, 3> kVersionAttrs{"command", "regex", "std
 constexpr std::array<std::string_view, 3> kConfigAttrs{"template", "into", "mode"};
 constexpr std::array<std::string_view, 3> kReadyAttrs{"banner", "within", "port"};
 constexpr std::array<std::string_view, 1> kFeatureAttrs{"names"};
-constexpr std::array<std::string_view, 3> kDeviationAttrs{"scenario", "expect", "source"};
-// A client's deviation may be scoped to one server (server="name").
-constexpr std::array<std::string_view, 4> kClientDeviationAttrs{"scenario", "expect", "source",
-                                                                "server"};
+constexpr std::array<std::string_view, 6> kDeviationAttrs{"scenario", "expect",   "source",
+                                                          "step",     "observed", "intermittent"};
+// A client's deviation may be scoped to some servers (server="a b").
+constexpr std::array<std::string_view, 7> kClientDeviationAttrs{
+    "scenario", "expect", "source", "step", "observed", "intermittent", "server"};
 constexpr std::array<std::string_view, 0> kNone{};
 constexpr std::array<std::string_view, 1> kArgvAttrs{"stdin-to-stderr"};
 
@@ -107,6 +109,39 @@ ManifestVersion load_version(XmlFile& f, pugi::xml_node node,
     return v;
 }
 
+// step= and observed= (required: a deviation matches one failure, not any), intermittent=.
+void load_signature(XmlFile& f, pugi::xml_node node, Deviation& d) {
+    if (auto step = f.required(node, "step")) {
+        try {
+            std::size_t used = 0;
+            d.step = std::stoi(*step, &used);
+            if (used != step->size() || d.step < 0) {
+                throw std::invalid_argument("step");
+            }
+        } catch (const std::exception&) {
+            f.error(node, "step",
+                    "bad value '" + *step +
+                        "' for 'step' (the failing step's number, as results.json gives it in "
+                        "failure.step_index)");
+        }
+    }
+    if (auto observed = f.required(node, "observed")) {
+        d.observed = *observed;
+        if (auto problem = regex_error(d.observed)) {
+            f.error(node, "observed", "bad regex /" + d.observed + "/: " + *problem);
+        }
+    }
+    if (pugi::xml_attribute a = node.attribute("intermittent")) {
+        auto b = parse_bool(a.value());
+        if (!b) {
+            f.error(node, "intermittent",
+                    "bad value '" + std::string(a.value()) +
+                        "' for 'intermittent' (use true or false)");
+        }
+        d.intermittent = b.value_or(false);
+    }
+}
+
 std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root, bool client) {
     std::vector<Deviation> out;
     for (pugi::xml_node node : root.children("deviation")) {
@@ -128,10 +163,15 @@ std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root, bool cli
             }
         }
         d.source = node.attribute("source").value();
+        load_signature(f, node, d);
         if (pugi::xml_attribute server = node.attribute("server")) {
-            d.server = server.value();
-            if (d.server.empty()) {
-                f.error(node, "server", "empty 'server' (name a server, or drop the attribute)");
+            std::istringstream names(server.value());
+            for (std::string name; names >> name;) {
+                d.servers.push_back(name);
+            }
+            if (d.servers.empty()) {
+                f.error(node, "server",
+                        "empty 'server' (name one or more servers, or drop the attribute)");
             }
         }
         d.reason = collapse_whitespace(node.text().get());
@@ -334,21 +374,29 @@ std::optional<ClientManifest> load_client_manifest(const fs::path& file,
     return load_kind<ClientManifest>(f, "client", detail::load_client_body);
 }
 
+std::vector<fs::path> manifest_files(const fs::path& dir) {
+    std::vector<fs::path> files;
+    for (const fs::path& base : {dir, dir / "servers", dir / "clients"}) {
+        std::error_code ec;
+        if (!fs::is_directory(base, ec)) {
+            continue;
+        }
+        std::vector<fs::path> here;
+        for (const auto& entry : fs::directory_iterator(base, ec)) {
+            if (entry.is_directory() && fs::is_regular_file(entry.path() / "manifest.xml")) {
+                here.push_back(entry.path() / "manifest.xml");
+            }
+        }
+        std::sort(here.begin(), here.end());
+        files.insert(files.end(), here.begin(), here.end());
+    }
+    return files;
+}
+
 Endpoints load_endpoints(const std::vector<fs::path>& dirs, std::vector<Diagnostic>& diags) {
     Endpoints out;
     for (const auto& dir : dirs) {
-        std::error_code ec;
-        if (!fs::is_directory(dir, ec)) {
-            continue;
-        }
-        std::vector<fs::path> files;
-        for (const auto& entry : fs::directory_iterator(dir, ec)) {
-            if (entry.is_directory() && fs::is_regular_file(entry.path() / "manifest.xml")) {
-                files.push_back(entry.path() / "manifest.xml");
-            }
-        }
-        std::sort(files.begin(), files.end());
-        for (const auto& file : files) {
+        for (const auto& file : manifest_files(dir)) {
             XmlFile f(file, diags);
             if (!f.ok()) {
                 continue;

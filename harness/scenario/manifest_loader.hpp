@@ -28,7 +28,11 @@ struct Endpoints {
     std::vector<ClientManifest> clients;
 };
 
-/// Loads `<dir>/<name>/manifest.xml` for each dir and each subfolder (sorted); the root
+/// The manifests in `dir`: DIR/<name>/manifest.xml, DIR/servers/<name>/manifest.xml and
+/// DIR/clients/<name>/manifest.xml (the repository's own layout), each group sorted.
+std::vector<std::filesystem::path> manifest_files(const std::filesystem::path& dir);
+
+/// Loads manifest_files(dir) for each dir, in order; the root
 /// element (<server> or <client>) decides the kind. Subfolders without manifest.xml are
 /// skipped (servers/reference may hold only source), and so are dirs that do not exist.
 /// A later manifest with the same name and kind replaces the earlier one in place (so an

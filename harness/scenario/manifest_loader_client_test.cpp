@@ -116,17 +116,25 @@ TEST_F(ClientManifestLoader, ReportsEveryProblemWithHints) {
     });
 }
 
-TEST_F(ClientManifestLoader, DeviationsMayBeScopedToOneServer) {
+TEST_F(ClientManifestLoader, DeviationsCarryASignatureAndMayBeScopedToServers) {
     auto m = load(R"m(<client name="curl">
   <binary default="/usr/bin/curl"/>
-  <deviation scenario="s1" expect="fail" source="curl#1" server="proftpd">only there</deviation>
-  <deviation scenario="s2" expect="fail" source="curl#2">everywhere</deviation>
+  <deviation scenario="s1" expect="fail" step="2" observed="exit status 1" source="curl#1" server="proftpd">only there</deviation>
+  <deviation scenario="s2" expect="fail" step="1" observed="." source="curl#2">everywhere</deviation>
+  <deviation scenario="s3" expect="fail" step="1" observed="." source="curl#3" server="proftpd vsftpd" intermittent="true">two servers</deviation>
 </client>
 )m");
     ASSERT_TRUE(m) << dump();
-    ASSERT_EQ(m->deviations.size(), 2u);
-    EXPECT_EQ(m->deviations[0].server, "proftpd");
-    EXPECT_EQ(m->deviations[1].server, "");
+    ASSERT_EQ(m->deviations.size(), 3u);
+    EXPECT_EQ(m->deviations[0].servers, std::vector<std::string>{"proftpd"});
+    EXPECT_EQ(m->deviations[0].step, 2);
+    EXPECT_EQ(m->deviations[0].observed, "exit status 1");
+    EXPECT_FALSE(m->deviations[0].intermittent);
+    EXPECT_TRUE(m->deviations[1].servers.empty());
+    EXPECT_TRUE(m->deviations[2].intermittent);
+    EXPECT_NE(m->deviation_for("s3", "vsftpd"), nullptr);
+    EXPECT_NE(m->deviation_for("s3", "proftpd"), nullptr);
+    EXPECT_EQ(m->deviation_for("s3", "pureftpd"), nullptr);
     const Deviation* d = m->deviation_for("s1", "proftpd");
     ASSERT_NE(d, nullptr);
     EXPECT_EQ(d->source, "curl#1");
@@ -138,11 +146,27 @@ TEST_F(ClientManifestLoader, DeviationsMayBeScopedToOneServer) {
     diags_.clear();
     EXPECT_FALSE(load(R"m(<client name="curl">
   <binary default="/usr/bin/curl"/>
-  <deviation scenario="s1" expect="fail" server="">empty</deviation>
+  <deviation scenario="s1" expect="fail" step="1" observed="." server="">empty</deviation>
 </client>
 )m"));
     ASSERT_EQ(diags_.size(), 1u) << dump();
     EXPECT_NE(diags_[0].message.find("empty 'server'"), std::string::npos) << dump();
+
+    // A deviation without its signature could excuse any failure: refused, at its place.
+    diags_.clear();
+    EXPECT_FALSE(load(R"m(<client name="curl">
+  <binary default="/usr/bin/curl"/>
+  <deviation scenario="s1" expect="fail" step="x" observed="(">no signature</deviation>
+  <deviation scenario="s2" expect="fail">none at all</deviation>
+</client>
+)m"));
+    ASSERT_EQ(diags_.size(), 4u) << dump();
+    EXPECT_EQ(diags_[0].line, 3);
+    EXPECT_NE(diags_[0].message.find("bad value 'x' for 'step'"), std::string::npos) << dump();
+    EXPECT_NE(diags_[1].message.find("bad regex /(/"), std::string::npos) << dump();
+    EXPECT_EQ(diags_[2].line, 4);
+    EXPECT_NE(diags_[2].message.find("step"), std::string::npos) << dump();
+    EXPECT_NE(diags_[3].message.find("observed"), std::string::npos) << dump();
 }
 
 TEST_F(ClientManifestLoader, ActionsNeedABinaryAndTheBuiltinHasNone) {
