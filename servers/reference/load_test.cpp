@@ -41,7 +41,8 @@ constexpr int kBurst = 300;
 // `ftps-conform serve` on a free loopback port; stopped (SIGTERM, then SIGKILL) by RAII.
 class Server {
 public:
-    explicit Server(const std::vector<std::string>& extra) : dir_("refload") {
+    /// `fd_limit` > 0: the server runs under that many file descriptors (soft and hard).
+    explicit Server(const std::vector<std::string>& extra, int fd_limit = 0) : dir_("refload") {
         fs::create_directories(dir_.path() / "root");
         fc::PkiFiles pki = fc::make_test_pki(dir_.path() / "pki");
         fc::ProcessSpec spec;
@@ -60,6 +61,12 @@ public:
                      "--event-log",
                      (dir_.path() / "events.jsonl").string()};
         spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+        if (fd_limit > 0) {
+            // sh sets both limits, then becomes the server: "$0" "$@" is the command.
+            spec.argv.insert(spec.argv.begin(),
+                             {"/bin/sh", "-c",
+                              "ulimit -n " + std::to_string(fd_limit) + " && exec \"$0\" \"$@\""});
+        }
         spec.stdout_path = dir_.path() / "stdout";
         spec.stderr_path = dir_.path() / "stderr";
         proc_ = fc::Process::start(spec);
@@ -83,6 +90,7 @@ public:
         }
         return 0;
     }
+    std::string events() const { return fc::testing::read_file(dir_.path() / "events.jsonl"); }
     std::string output() const {
         return fc::testing::read_file(dir_.path() / "stdout") + proc_->stderr_tail();
     }
@@ -202,6 +210,42 @@ TEST(RefServerLoadSlow, BurstAboveMaxSessionsIsAllServedOrRefusedAtOnce) {
         }
     }
     EXPECT_TRUE(served) << "after the burst, a new connection got: " << last;
+}
+
+TEST(RefServerLoadSlow, FewDescriptorsLowerTheSessionLimitAndTheRestGet421) {
+    // Under 64 or 65 descriptors (either parity of "the last one") the server must keep
+    // enough to accept and refuse: it serves as many sessions as its descriptors hold
+    // (the listen event says how many) and answers the rest of the burst 421, none left
+    // waiting in the accept queue.
+    for (int limit : {64, 65}) {
+        SCOPED_TRACE("ulimit -n " + std::to_string(limit));
+        Server server({"--max-sessions", "1000", "--idle-timeout", "60"}, limit);
+        std::uint16_t port = server.wait_ready();
+        ASSERT_NE(port, 0) << "serve not ready: " << server.output();
+        static const std::regex kLimit(R"re("event":"listen".*"max_sessions":(\d+))re");
+        std::smatch m;
+        std::string events = server.events();
+        ASSERT_TRUE(std::regex_search(events, m, kLimit)) << events;
+        int allowed = std::stoi(m[1]);
+        EXPECT_LT(allowed, 50) << limit << " descriptors cannot hold more";
+        std::vector<UniqueFd> fds;
+        for (int i = 0; i < 150; ++i) {
+            fds.push_back(start_connect(port));
+            ASSERT_TRUE(fds.back()) << "connect " << i << " failed at once";
+        }
+        std::map<std::string, int> by_code;
+        std::vector<std::string> others;
+        for (const auto& line : first_lines(fds, Deadline::after(5s))) {
+            std::string code = line.substr(0, 4);
+            ++by_code[code == "220 " || code == "421 " ? code : "other"];
+            if (code != "220 " && code != "421 " && others.size() < 5) {
+                others.push_back(line);
+            }
+        }
+        EXPECT_EQ(by_code["other"], 0) << "e.g. " << testing::PrintToString(others);
+        EXPECT_EQ(by_code["220 "], allowed);
+        EXPECT_EQ(by_code["421 "], 150 - allowed);
+    }
 }
 
 }  // namespace

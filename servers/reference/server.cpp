@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <limits>
 #include <list>
 #include <thread>
 
@@ -87,15 +89,32 @@ private:
     std::atomic<bool> done_{false};
 };
 
-// Each session holds up to four descriptors (control, passive listener, data, file):
-// raise the soft limit to the hard one so that --max-sessions, not a default soft limit
-// of 1,024, is what bounds them.
-void raise_descriptor_limit() {
+// Descriptors one session may hold at once: control connection, its root, a passive
+// listener, a data connection and the file or folder it transfers.
+constexpr long kDescriptorsPerSession = 5;
+// Kept for the process: stdio, event log, listener, the spare, certificate files.
+constexpr long kDescriptorsReserved = 16;
+
+// Raises the soft descriptor limit to the hard one, then returns how many sessions fit in
+// it. Sessions beyond that would take the descriptors the listener needs to accept and
+// refuse: with every descriptor held by a live session, accept() fails with EMFILE and
+// the queued connections wait unanswered.
+int sessions_descriptors_allow() {
     rlimit r{};
-    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-        r.rlim_cur = r.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &r);
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0) {
+        return std::numeric_limits<int>::max();
     }
+    if (r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &r) != 0) {
+            ::getrlimit(RLIMIT_NOFILE, &r);
+        }
+    }
+    if (r.rlim_cur == RLIM_INFINITY) {
+        return std::numeric_limits<int>::max();
+    }
+    long fit = (static_cast<long>(r.rlim_cur) - kDescriptorsReserved) / kDescriptorsPerSession;
+    return static_cast<int>(std::clamp(fit, 1L, long{std::numeric_limits<int>::max()}));
 }
 
 // The backlog the kernel grants: ours, capped at net.core.somaxconn when that can be read.
@@ -192,7 +211,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
             tls_options(config_, beside(config_.cert, "server-other-name.pem")));
         finish_context(config_, *tls_other_name_);
     }
-    raise_descriptor_limit();
+    session_limit_ = std::min(config_.max_sessions, sessions_descriptors_allow());
     ports_ = std::make_unique<PortPool>(config_.pasv_min, config_.pasv_max);
     std::string error;
     listener_ = tcp_listen(config_.host, config_.port, &error, kListenBacklog);
@@ -205,6 +224,7 @@ Server::Server(ServerConfig config) : config_(std::move(config)) {
                    .str("host", config_.host)
                    .num("port", port_)
                    .num("backlog", effective_backlog())
+                   .num("max_sessions", session_limit_)
                    .flag("implicit", config_.has("implicit")));
 }
 
@@ -233,6 +253,9 @@ void Server::run(CancelToken stop) {
     UniqueFd spare(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     int number = 0;
     while (!stop.cancelled()) {
+        if (!spare) {  // taken by a session while it was free: try again
+            spare.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        }
         IoResult ready = wait_readable(listener_.get(), Deadline::after(Millis(200)), stop);
         reap();
         if (!ready.ok()) {
@@ -262,10 +285,10 @@ void Server::run(CancelToken stop) {
                 break;
             }
             ++number;
-            if (static_cast<int>(workers.size()) >= config_.max_sessions) {
+            if (static_cast<int>(workers.size()) >= session_limit_) {
                 reap();
             }
-            if (static_cast<int>(workers.size()) >= config_.max_sessions) {
+            if (static_cast<int>(workers.size()) >= session_limit_) {
                 refuse(fd.get(), number, "too many sessions");
                 continue;
             }
