@@ -58,6 +58,7 @@ private:
     std::unique_ptr<PortPool> ports_;
     UniqueFd listener_;
     std::uint16_t port_ = 0;
+    int session_limit_ = 0;  ///< --max-sessions, lowered to what the descriptor limit holds
 };
 
 /// The TLS options the configuration asks for (features and misbehaviours), with the
