@@ -4,6 +4,7 @@
 #include <array>
 
 #include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 #include "harness/scenario/manifest_loader_detail.hpp"
 #include "harness/scenario/values.hpp"
 
