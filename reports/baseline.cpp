@@ -6,8 +6,8 @@
 #include <string_view>
 #include <tuple>
 
+#include "harness/core/text_sanitize.hpp"
 #include "reports/matrix_md.hpp"
-#include "reports/text_sanitize.hpp"
 
 namespace fc {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "reports/text_sanitize.hpp"
+#include "harness/core/text_sanitize.hpp"
 
 namespace fc {
 

@@ -1,6 +1,7 @@
 #pragma once
 // What a person sees in the terminal during and after a run: one line per finished cell, then a
-// summary that ends with the counts (DESIGN.md: "The summary comes last, after the failures").
+// summary that ends with the counts, after the failures (harness/README.md "From scenario file
+// to report").
 #include <ostream>
 #include <string>
 

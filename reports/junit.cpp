@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/text_sanitize.hpp"
 #include "reports/console.hpp"
-#include "reports/text_sanitize.hpp"
 
 namespace fc {
 

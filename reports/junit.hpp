@@ -1,6 +1,6 @@
 #pragma once
 // JUnit XML, the report CI systems (Jenkins, GitLab, GitHub actions) read. Rendered from the
-// result model only (DESIGN.md "Output").
+// result model only (harness/README.md "Output layout").
 #include <ostream>
 
 #include "harness/core/result.hpp"

@@ -7,9 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/text.hpp"
+#include "harness/core/text_sanitize.hpp"
 #include "reports/baseline.hpp"
-#include "reports/matrix_md.hpp"
-#include "reports/text_sanitize.hpp"
+#include "reports/matrix_layout.hpp"
 
 namespace fc {
 
@@ -87,15 +88,6 @@ std::string url_path(std::string_view path) {
         }
     }
     return out;
-}
-
-std::string seconds(double value) {
-    if (!std::isfinite(value) || value < 0.0) {
-        value = 0.0;
-    }
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.1f", value);
-    return buffer;
 }
 
 int count_of(const VerdictCounts& c, Verdict v) {

@@ -1,6 +1,7 @@
 #pragma once
 // The interop matrix as one self-contained HTML5 page, rendered from the result model only
-// (DESIGN.md "Output"). Layout shared with the Markdown matrix (matrix_md.hpp).
+// (harness/README.md "Output layout"). Rows and columns from
+// matrix_layout.hpp, shared with the Markdown matrix (matrix_md.hpp).
 #include <ostream>
 
 #include "harness/core/result.hpp"

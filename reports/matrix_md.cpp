@@ -4,91 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <ranges>
 #include <utility>
 
+#include "harness/core/text.hpp"
+#include "harness/core/text_sanitize.hpp"
 #include "reports/baseline.hpp"
-#include "reports/text_sanitize.hpp"
 
 namespace fc {
-
-namespace {
-
-void add_unique(std::vector<std::string>& list, const std::string& value) {
-    if (std::find(list.begin(), list.end(), value) == list.end()) {
-        list.push_back(value);
-    }
-}
-
-int index_of(const std::vector<std::string>& list, const std::string& value) {
-    return static_cast<int>(std::find(list.begin(), list.end(), value) - list.begin());
-}
-
-}  // namespace
-
-int MatrixLayout::pair_index(std::string_view server, std::string_view client) const {
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-        if (pairs[i].server == server && pairs[i].client == client) {
-            return static_cast<int>(i);
-        }
-    }
-    return -1;
-}
-
-MatrixLayout matrix_layout(const RunResult& run) {
-    MatrixLayout layout;
-    for (const CellResult& cell : run.cells) {
-        add_unique(layout.servers, cell.server);
-        add_unique(layout.clients, cell.client);
-        add_unique(layout.areas, cell.area);
-    }
-    for (const std::string& server : layout.servers) {
-        for (const std::string& client : layout.clients) {
-            const bool ran = std::any_of(run.cells.begin(), run.cells.end(), [&](const auto& c) {
-                return c.server == server && c.client == client;
-            });
-            if (ran) {
-                layout.pairs.push_back({server, client, {}});
-            }
-        }
-    }
-    // (area rank, id) -> row; the first cell of a scenario gives its title, level and refs.
-    std::map<std::pair<int, std::string>, MatrixScenario> rows;
-    for (const CellResult& cell : run.cells) {
-        const int pair = layout.pair_index(cell.server, cell.client);
-        layout.pairs[static_cast<std::size_t>(pair)].counts.add(cell.verdict);
-        auto [it, inserted] =
-            rows.try_emplace({index_of(layout.areas, cell.area), cell.scenario_id});
-        MatrixScenario& row = it->second;
-        if (inserted) {
-            row.area = cell.area;
-            row.id = cell.scenario_id;
-            row.title = cell.title;
-            row.level = cell.level;
-            row.spec_refs = cell.spec_refs;
-            row.cells.assign(layout.pairs.size(), nullptr);
-        }
-        const CellResult*& slot = row.cells[static_cast<std::size_t>(pair)];
-        if (slot == nullptr) {
-            slot = &cell;
-        }
-    }
-    for (auto& [key, row] : rows) {
-        layout.scenarios.push_back(std::move(row));
-    }
-    return layout;
-}
-
-char verdict_code(Verdict verdict) {
-    switch (verdict) {
-        case Verdict::pass: return 'P';
-        case Verdict::fail: return 'F';
-        case Verdict::error: return 'E';
-        case Verdict::unsupported: return 'U';
-        case Verdict::xfail: return 'X';
-        case Verdict::xpass: return 'S';
-    }
-    return '?';
-}
 
 namespace {
 
@@ -113,15 +36,6 @@ std::string md(std::string_view raw) {
     return out;
 }
 
-std::string seconds(double value) {
-    if (!std::isfinite(value) || value < 0.0) {
-        value = 0.0;
-    }
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.1f", value);
-    return buffer;
-}
-
 // "✅ 94 ❌ 0 ⚠️ 0 ➖ 12 🟡 12", with "❗ n" for xpass only when there is one.
 std::string counts_text(const VerdictCounts& c) {
     std::string out = "\xE2\x9C\x85 " + std::to_string(c.pass) + " \xE2\x9D\x8C " +
@@ -136,13 +50,12 @@ std::string counts_text(const VerdictCounts& c) {
 
 void write_endpoints(const RunResult& run, std::ostream& os, std::string_view kind,
                      std::string_view label) {
-    std::string list;
-    for (const EndpointInfo& e : run.endpoints) {
-        if (e.kind == kind) {
-            list += (list.empty() ? "" : ", ") + md(e.name) + " " +
-                    (e.version.empty() ? std::string("(version unknown)") : md(e.version));
-        }
-    }
+    const auto of_kind = [&](const EndpointInfo& e) { return e.kind == kind; };
+    const std::string list =
+        join(run.endpoints | std::views::filter(of_kind), ", ", [](const EndpointInfo& e) {
+            return md(e.name) + " " +
+                   (e.version.empty() ? std::string("(version unknown)") : md(e.version));
+        });
     if (!list.empty()) {
         os << "- **" << label << ":** " << list << "\n";
     }
@@ -164,7 +77,9 @@ void write_facts(const RunResult& run, std::ostream& os) {
     os << "- **Cells:** " << total.total() << ": " << counts_text(total) << "\n\n";
 }
 
-void write_grid(const MatrixLayout& layout, std::ostream& os) {
+}  // namespace
+
+void write_matrix_grid_markdown(const MatrixLayout& layout, std::ostream& os) {
     os << "## Servers \xC3\x97 clients\n\n| Server \\\\ client |";
     for (const std::string& client : layout.clients) {
         os << " " << md(client) << " |";
@@ -190,6 +105,8 @@ void write_grid(const MatrixLayout& layout, std::ostream& os) {
           "\xF0\x9F\x9F\xA1 xfail (known deviation) \xC2\xB7 \xE2\x9D\x97 xpass (declared "
           "deviation did not happen) \xC2\xB7 \xE2\x80\x93 not run\n\n";
 }
+
+namespace {
 
 void write_area_tables(const MatrixLayout& layout, std::ostream& os) {
     os << "## Scenarios\n\n"
@@ -273,7 +190,7 @@ void write_matrix_markdown(const RunResult& run, std::ostream& os, const Compari
         os << "No cells ran.\n";
         return;
     }
-    write_grid(layout, os);
+    write_matrix_grid_markdown(layout, os);
     write_area_tables(layout, os);
     write_problems(layout, os);
 }

@@ -92,6 +92,16 @@ TEST(MatrixHtml, MatchesGolden) {
     testing::expect_matches_golden(html(sample_run()), kTestdata / "matrix_golden.html");
 }
 
+// The console prints the grid on its own: it is the grid section of matrix.md, to the byte.
+TEST(MatrixMarkdown, GridAloneIsTheGridOfTheFullPage) {
+    std::ostringstream grid;
+    write_matrix_grid_markdown(matrix_layout(sample_run()), grid);
+    const std::string page = markdown(sample_run());
+    ASSERT_EQ(grid.str().rfind("## Servers \xC3\x97 clients\n", 0), 0u) << grid.str();
+    EXPECT_NE(page.find("\n" + grid.str() + "## Scenarios\n"), std::string::npos) << grid.str();
+    EXPECT_EQ(grid.str().find("## Scenarios"), std::string::npos);
+}
+
 TEST(MatrixLayout, OrdersByFirstAppearanceAndSortsScenariosById) {
     const MatrixLayout layout = matrix_layout(sample_run());
     EXPECT_EQ(layout.servers, (std::vector<std::string>{"proftpd", "vsftpd"}));

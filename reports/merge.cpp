@@ -6,18 +6,15 @@
 #include <tuple>
 
 #include "harness/core/error.hpp"
-#include "reports/text_sanitize.hpp"
+#include "harness/core/text.hpp"
+#include "harness/core/text_sanitize.hpp"
 
 namespace fc {
 
 namespace {
 
 std::string join_sorted(const std::set<std::string>& values) {
-    std::string out;
-    for (const std::string& v : values) {
-        out += (out.empty() ? "" : ", ") + v;
-    }
-    return out;
+    return join(values, ", ");
 }
 
 std::string cell_name(const CellResult& c) {

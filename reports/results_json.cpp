@@ -2,10 +2,11 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "harness/core/error.hpp"
-#include "reports/json.hpp"
-#include "reports/text_sanitize.hpp"
+#include "harness/core/json_util.hpp"
+#include "harness/core/text_sanitize.hpp"
 
 namespace fc {
 
@@ -13,14 +14,10 @@ namespace {
 
 // ---- writing ----
 
-json::Value seconds(double s) {
-    return std::isfinite(s) ? json::Value(s) : json::Value();
-}
-
 json::Value strings(const std::vector<std::string>& items) {
-    json::Array a;
+    json::Value a = json::Value::array();
     for (const auto& item : items) {
-        a.emplace_back(item);
+        a.push_back(item);
     }
     return a;
 }
@@ -29,98 +26,98 @@ json::Value failure_json(const std::optional<Failure>& f) {
     if (!f) {
         return nullptr;
     }
-    json::Object o;
-    o.set("step_index", f->step_index);
-    o.set("line", f->line);
-    o.set("step", f->step);
-    o.set("expected", f->expected);
-    o.set("observed", f->observed);
+    json::Value o;
+    o["step_index"] = f->step_index;
+    o["line"] = f->line;
+    o["step"] = f->step;
+    o["expected"] = f->expected;
+    o["observed"] = f->observed;
     return o;
 }
 
 json::Value cell_json(const CellResult& c) {
-    json::Object o;
-    o.set("scenario_id", c.scenario_id);
-    o.set("area", c.area);
-    o.set("title", c.title);
-    o.set("level", c.level);
-    o.set("spec_refs", strings(c.spec_refs));
-    o.set("server", c.server);
-    o.set("client", c.client);
-    o.set("verdict", to_string(c.verdict));
-    o.set("reason", c.reason);
-    o.set("failure", failure_json(c.failure));
-    o.set("duration_s", seconds(c.duration_s));
-    o.set("cell_dir", c.cell_dir);
-    o.set("transcript_path", c.transcript_path);
-    o.set("transcript_excerpt", c.transcript_excerpt);
-    json::Object properties;
+    json::Value o;
+    o["scenario_id"] = c.scenario_id;
+    o["area"] = c.area;
+    o["title"] = c.title;
+    o["level"] = c.level;
+    o["spec_refs"] = strings(c.spec_refs);
+    o["server"] = c.server;
+    o["client"] = c.client;
+    o["verdict"] = to_string(c.verdict);
+    o["reason"] = c.reason;
+    o["failure"] = failure_json(c.failure);
+    o["duration_s"] = json::number(c.duration_s);
+    o["cell_dir"] = c.cell_dir;
+    o["transcript_path"] = c.transcript_path;
+    o["transcript_excerpt"] = c.transcript_excerpt;
+    json::Value properties = json::Value::object();
     for (const auto& [key, value] : c.properties) {
-        properties.set(key, value);
+        properties[key] = value;
     }
-    o.set("properties", std::move(properties));
+    o["properties"] = std::move(properties);
     return o;
 }
 
 json::Value run_json(const RunResult& run) {
-    json::Object o;
-    o.set("format", kResultsFormat);
-    o.set("format_version", kResultsFormatVersion);
-    o.set("tool_version", run.tool_version);
-    o.set("run_id", run.run_id);
-    o.set("started_utc", run.started_utc);
-    o.set("finished_utc", run.finished_utc);
-    o.set("host", run.host);
-    o.set("duration_s", seconds(run.duration_s));
-    o.set("interrupted", run.interrupted);
-    o.set("shard", run.shard);
-    json::Array endpoints;
+    json::Value o;
+    o["format"] = kResultsFormat;
+    o["format_version"] = kResultsFormatVersion;
+    o["tool_version"] = run.tool_version;
+    o["run_id"] = run.run_id;
+    o["started_utc"] = run.started_utc;
+    o["finished_utc"] = run.finished_utc;
+    o["host"] = run.host;
+    o["duration_s"] = json::number(run.duration_s);
+    o["interrupted"] = run.interrupted;
+    o["shard"] = run.shard;
+    json::Value endpoints = json::Value::array();
     for (const auto& e : run.endpoints) {
-        json::Object eo;
-        eo.set("name", e.name);
-        eo.set("kind", e.kind);
-        eo.set("version", e.version);
-        endpoints.emplace_back(std::move(eo));
+        json::Value eo;
+        eo["name"] = e.name;
+        eo["kind"] = e.kind;
+        eo["version"] = e.version;
+        endpoints.push_back(std::move(eo));
     }
-    o.set("endpoints", std::move(endpoints));
-    json::Array cells;
+    o["endpoints"] = std::move(endpoints);
+    json::Value cells = json::Value::array();
     for (const auto& c : run.cells) {
         cells.push_back(cell_json(c));
     }
-    o.set("cells", std::move(cells));
+    o["cells"] = std::move(cells);
     return o;
 }
 
 // ---- reading ----
 
-// Reads one object of the file, naming members by their path ("cells[3].failure.line") in
-// every error.
+// Reads one object of the file, naming the file and the member's path ("cells[3].failure
+// .line") in every error.
 class Reader {
 public:
     Reader(const std::string& file, const json::Value& value, std::string path)
         : file_(file), value_(value), path_(std::move(path)) {
-        if (value.if_object() == nullptr) {
-            fail(value, path_,
-                 std::string("expected an object, found ") +
-                     std::string(json::type_name(value.type())));
+        if (!value.is_object()) {
+            fail(path_, "expected an object, found " + std::string(json::type_name(value)));
         }
     }
 
-    [[noreturn]] void fail(const json::Value& at, const std::string& path,
-                           const std::string& what) const {
-        const json::Position p = at.position();
-        throw UsageError(file_ + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
-                         ": " + (path.empty() ? "" : path + ": ") + what);
+    [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+        throw UsageError(file_ + ": " + (path.empty() ? "" : path + ": ") + what);
     }
 
     std::string child_path(std::string_view key) const {
         return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
     }
 
+    const json::Value* find(std::string_view key) const {
+        const auto it = value_.find(key);
+        return it == value_.end() ? nullptr : &*it;
+    }
+
     const json::Value& member(std::string_view key) const {
-        const json::Value* v = value_.if_object()->find(key);
+        const json::Value* v = find(key);
         if (v == nullptr) {
-            fail(value_, child_path(key), "missing");
+            fail(child_path(key), "missing");
         }
         return *v;
     }
@@ -130,70 +127,74 @@ public:
     }
 
     std::string string(std::string_view key) const {
-        const json::Value& v = member(key);
-        return expect<std::string>(v, v.if_string(), child_path(key), "a string");
+        return string_at(member(key), child_path(key));
+    }
+
+    std::string string_at(const json::Value& v, const std::string& path) const {
+        expect(v, v.is_string(), path, "a string");
+        return v.get<std::string>();
     }
 
     bool boolean(std::string_view key) const {
         const json::Value& v = member(key);
-        return expect<bool>(v, v.if_bool(), child_path(key), "a boolean");
+        expect(v, v.is_boolean(), child_path(key), "a boolean");
+        return v.get<bool>();
     }
 
     double seconds(std::string_view key) const {
         const json::Value& v = member(key);
-        return v.is_null() ? 0.0 : expect<double>(v, v.if_number(), child_path(key), "a number");
+        if (v.is_null()) {
+            return 0.0;
+        }
+        expect(v, v.is_number(), child_path(key), "a number");
+        return v.get<double>();
     }
 
     int integer(std::string_view key) const {
         const json::Value& v = member(key);
-        const double d = expect<double>(v, v.if_number(), child_path(key), "an integer");
+        expect(v, v.is_number(), child_path(key), "an integer");
+        const double d = v.get<double>();
         if (d != std::floor(d) || d < std::numeric_limits<int>::min() ||
             d > std::numeric_limits<int>::max()) {
-            fail(v, child_path(key), "expected an integer, found " + json::to_text(v));
+            fail(child_path(key), "expected an integer, found " + json::dump(v));
         }
         return static_cast<int>(d);
     }
 
-    const json::Array& array(std::string_view key) const {
+    const json::Value& array(std::string_view key) const {
         const json::Value& v = member(key);
-        return expect<json::Array>(v, v.if_array(), child_path(key), "an array");
+        expect(v, v.is_array(), child_path(key), "an array");
+        return v;
     }
 
     std::vector<std::string> strings(std::string_view key) const {
         std::vector<std::string> out;
-        const json::Array& a = array(key);
+        const json::Value& a = array(key);
         for (std::size_t i = 0; i < a.size(); ++i) {
-            out.push_back(expect<std::string>(a[i], a[i].if_string(),
-                                              child_path(key) + "[" + std::to_string(i) + "]",
-                                              "a string"));
+            out.push_back(string_at(a[i], indexed(child_path(key), i)));
         }
         return out;
     }
 
     const std::string& file() const { return file_; }
     const json::Value& value() const { return value_; }
-    const std::string& path() const { return path_; }
+
+    static std::string indexed(const std::string& name, std::size_t i) {
+        return name + "[" + std::to_string(i) + "]";
+    }
 
 private:
-    template <typename T>
-    const T& expect(const json::Value& v, const T* content, const std::string& path,
-                    const char* wanted) const {
-        if (content == nullptr) {
-            fail(v, path,
-                 std::string("expected ") + wanted + ", found " +
-                     std::string(json::type_name(v.type())));
+    void expect(const json::Value& v, bool ok, const std::string& path, const char* wanted) const {
+        if (!ok) {
+            fail(path,
+                 std::string("expected ") + wanted + ", found " + std::string(json::type_name(v)));
         }
-        return *content;
     }
 
     const std::string& file_;
     const json::Value& value_;
     std::string path_;
 };
-
-std::string indexed(const std::string& name, std::size_t i) {
-    return name + "[" + std::to_string(i) + "]";
-}
 
 Failure read_failure(const Reader& r) {
     Failure f;
@@ -218,8 +219,7 @@ CellResult read_cell(const Reader& r) {
     if (auto v = verdict_from_string(verdict)) {
         c.verdict = *v;
     } else {
-        r.fail(r.member("verdict"), r.child_path("verdict"),
-               "unknown verdict \"" + one_line(verdict) + "\"");
+        r.fail(r.child_path("verdict"), "unknown verdict \"" + one_line(verdict) + "\"");
     }
     c.reason = r.string("reason");
     if (!r.member("failure").is_null()) {
@@ -230,51 +230,54 @@ CellResult read_cell(const Reader& r) {
     c.transcript_path = r.string("transcript_path");
     c.transcript_excerpt = r.string("transcript_excerpt");
     const Reader properties = r.object("properties");
-    for (const auto& [key, value] : properties.value().if_object()->members()) {
+    for (const auto& [key, value] : properties.value().items()) {
         // Directly, not by key: a lookup per member would be quadratic on a hostile file.
-        if (value.if_string() == nullptr) {
-            properties.fail(
-                value, properties.child_path(key),
-                "expected a string, found " + std::string(json::type_name(value.type())));
-        }
-        c.properties[key] = *value.if_string();
+        c.properties[key] = properties.string_at(value, properties.child_path(key));
     }
     return c;
 }
 
 void check_format(const Reader& r) {
-    const json::Value* format = r.value().if_object()->find("format");
-    if (format == nullptr || format->if_string() == nullptr ||
-        *format->if_string() != kResultsFormat) {
-        r.fail(format != nullptr ? *format : r.value(), "format",
-               std::string("not an ftps-conform results file (expected \"format\": \"") +
-                   kResultsFormat + "\")");
+    const json::Value* format = r.find("format");
+    if (format == nullptr || !format->is_string() || *format != kResultsFormat) {
+        r.fail("format", std::string("not an ftps-conform results file (expected \"format\": \"") +
+                             kResultsFormat + "\")");
     }
     const int version = r.integer("format_version");
     if (version != kResultsFormatVersion) {
-        r.fail(r.member("format_version"), "format_version",
-               "format_version " + std::to_string(version) +
-                   " is not supported (this build reads " + std::to_string(kResultsFormatVersion) +
-                   ")");
+        r.fail("format_version", "format_version " + std::to_string(version) +
+                                     " is not supported (this build reads " +
+                                     std::to_string(kResultsFormatVersion) + ")");
     }
 }
 
 }  // namespace
 
 void write_results_json(const RunResult& run, std::ostream& out) {
-    json::write(run_json(run), out, json::WriteOptions{2});
-    out << '\n';
+    out << json::dump(run_json(run), 2) << '\n';
 }
 
 RunResult read_results_json(std::istream& in, const std::string& name_for_errors) {
-    // Big matrices with full transcript excerpts reach tens of megabytes.
-    json::ParseOptions options;
-    options.max_bytes = std::size_t{256} << 20;
+    // Big matrices with full transcript excerpts reach tens of megabytes; more is not ours.
+    constexpr std::size_t kMaxBytes = std::size_t{256} << 20;
+    std::string text;
+    char buffer[1 << 16];
+    while (in && text.size() <= kMaxBytes) {
+        in.read(buffer, sizeof buffer);
+        text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    }
+    if (in.bad()) {
+        throw UsageError(name_for_errors + ": cannot read the file");
+    }
+    if (text.size() > kMaxBytes) {
+        throw UsageError(name_for_errors + ": larger than the limit of " +
+                         std::to_string(kMaxBytes) + " bytes");
+    }
     json::Value doc;
     try {
-        doc = json::parse(in, options);
+        doc = json::parse(text);
     } catch (const json::ParseError& e) {
-        throw UsageError(name_for_errors + ":" + e.what());
+        throw UsageError(name_for_errors + (e.position().line > 0 ? ":" : ": ") + e.what());
     }
     const Reader top(name_for_errors, doc, "");
     check_format(top);
@@ -287,18 +290,19 @@ RunResult read_results_json(std::istream& in, const std::string& name_for_errors
     run.duration_s = top.seconds("duration_s");
     run.interrupted = top.boolean("interrupted");
     // Optional: files written before sharding existed have no "shard".
-    if (top.value().if_object()->find("shard") != nullptr) {
+    if (top.find("shard") != nullptr) {
         run.shard = top.string("shard");
     }
-    const json::Array& endpoints = top.array("endpoints");
+    const json::Value& endpoints = top.array("endpoints");
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
-        const Reader e(name_for_errors, endpoints[i], indexed("endpoints", i));
+        const Reader e(name_for_errors, endpoints[i], Reader::indexed("endpoints", i));
         run.endpoints.push_back(
             EndpointInfo{e.string("name"), e.string("kind"), e.string("version")});
     }
-    const json::Array& cells = top.array("cells");
+    const json::Value& cells = top.array("cells");
     for (std::size_t i = 0; i < cells.size(); ++i) {
-        run.cells.push_back(read_cell(Reader(name_for_errors, cells[i], indexed("cells", i))));
+        run.cells.push_back(
+            read_cell(Reader(name_for_errors, cells[i], Reader::indexed("cells", i))));
     }
     return run;
 }

@@ -1,6 +1,7 @@
 #pragma once
-// results.json: the source of truth of a run (DESIGN.md "Output"). Every other report is
-// rendered from it, and `ftps-conform report` reads it back to re-render and merge shards.
+// results.json: the source of truth of a run (harness/README.md "Output layout"). Every other
+// report is rendered from it, and `ftps-conform report` reads it back to re-render and merge
+// shards.
 //
 // Schema (format_version 1); every member is always written, readers ignore unknown ones:
 //   { "format": "ftps-conform-results", "format_version": 1,
@@ -36,9 +37,10 @@ inline constexpr int kResultsFormatVersion = 1;
 void write_results_json(const RunResult& run, std::ostream& out);
 
 /// Reads results.json written by write_results_json. Throws fc::UsageError whose message names
-/// `name_for_errors`, the line and column, and what is wrong ("results.json:7:19: cells[0]
-/// .verdict: unknown verdict "passed""), for malformed JSON, a file that is not ftps-conform
-/// results, an unsupported format_version, or a member that is missing or has the wrong type.
+/// `name_for_errors` and what is wrong: for malformed JSON the line and column
+/// ("results.json:2:36: syntax error ..."); for a file that is not ftps-conform results, an
+/// unsupported format_version, or a member that is missing or has the wrong type, the
+/// member's path ("results.json: cells[3].failure.line: expected an integer, found a string").
 RunResult read_results_json(std::istream& in, const std::string& name_for_errors);
 
 }  // namespace fc

@@ -159,21 +159,23 @@ std::string usage_error(const std::string& text, const std::string& name) {
 TEST(ResultsJson, MalformedJsonNamesFileAndPosition) {
     // The second comma is on line 2, column 36.
     const std::string text = "{\n  \"format\": \"ftps-conform-results\",,\n}";
-    EXPECT_EQ(usage_error(text, "run/results.json"),
-              "run/results.json:2:36: expected a string key, found ','");
+    const std::string message = usage_error(text, "run/results.json");
+    EXPECT_EQ(message.rfind("run/results.json:2:36: ", 0), 0u) << message;
+    EXPECT_NE(message.find("unexpected ','"), std::string::npos) << message;
     EXPECT_EQ(usage_error("", "r.json").rfind("r.json:1:1: ", 0), 0u);
     EXPECT_EQ(usage_error("[1, 2", "r.json").rfind("r.json:1:6: ", 0), 0u)
         << usage_error("[1, 2", "r.json");
+    // Raw bytes of a broken file never reach the terminal.
+    const std::string raw = usage_error("{\"a\": \"\x1b[2J\xff", "r.json");
+    EXPECT_EQ(raw.find('\x1b'), std::string::npos) << raw;
 }
 
-TEST(ResultsJson, WrongContentNamesMemberAndPosition) {
+TEST(ResultsJson, WrongContentNamesFileAndMember) {
     std::string text = to_json(sample_run());
     const std::string from = "\"verdict\": \"pass\"";
     text.replace(text.find(from), from.size(), "\"verdict\": \"passed\"");
-    const std::string message = usage_error(text, "results.json");
-    EXPECT_NE(message.find("cells[0].verdict: unknown verdict \"passed\""), std::string::npos)
-        << message;
-    EXPECT_EQ(message.rfind("results.json:", 0), 0u) << message;
+    EXPECT_EQ(usage_error(text, "results.json"),
+              "results.json: cells[0].verdict: unknown verdict \"passed\"");
 
     EXPECT_NE(usage_error("{\"format\": \"other\"}", "x.json").find("not an ftps-conform"),
               std::string::npos);
@@ -182,7 +184,72 @@ TEST(ResultsJson, WrongContentNamesMemberAndPosition) {
               std::string::npos);
     std::string missing = to_json(sample_run());
     missing.replace(missing.find("\"host\""), 6, "\"hast\"");
-    EXPECT_NE(usage_error(missing, "x.json").find("host: missing"), std::string::npos);
+    EXPECT_EQ(usage_error(missing, "x.json"), "x.json: host: missing");
+
+    std::string wrong_type = to_json(sample_run());
+    const std::string line = "\"line\": 17";
+    wrong_type.replace(wrong_type.find(line), line.size(), "\"line\": \"17\"");
+    EXPECT_EQ(usage_error(wrong_type, "x.json"),
+              "x.json: cells[1].failure.line: expected an integer, found a string");
+    std::string fraction = to_json(sample_run());
+    fraction.replace(fraction.find(line), line.size(), "\"line\": 17.5");
+    EXPECT_EQ(usage_error(fraction, "x.json"),
+              "x.json: cells[1].failure.line: expected an integer, found 17.5");
+    std::string ref = to_json(sample_run());
+    const std::string spec = "\"RFC 2228\"";
+    ref.replace(ref.find(spec), spec.size(), "7");
+    EXPECT_EQ(usage_error(ref, "x.json"),
+              "x.json: cells[0].spec_refs[1]: expected a string, found a number");
+}
+
+TEST(ResultsJson, DuplicateKeysAndDeepNestingAreRejected) {
+    std::string dup = to_json(sample_run());
+    dup.replace(dup.find("\"host\""), 6, "\"run_id\"");
+    EXPECT_NE(usage_error(dup, "x.json").find("duplicate key \"run_id\""), std::string::npos)
+        << usage_error(dup, "x.json");
+    const std::string deep = std::string(100, '[') + std::string(100, ']');
+    EXPECT_NE(usage_error(deep, "x.json").find("nesting deeper than"), std::string::npos);
+}
+
+// A file as the writer before nlohmann wrote it (whole numbers without ".0", a float
+// line number, no "shard"): it must still read.
+TEST(ResultsJson, FilesOfEarlierWritersStillRead) {
+    const std::string text = R"({
+  "format": "ftps-conform-results",
+  "format_version": 1,
+  "tool_version": "0.1.0",
+  "run_id": "r1",
+  "started_utc": "2026-11-25T06:01:02Z",
+  "finished_utc": "2026-11-25T06:01:06Z",
+  "host": "ci-1",
+  "duration_s": 4,
+  "interrupted": false,
+  "endpoints": [],
+  "cells": [
+    {"scenario_id": "a", "area": "control", "title": "t", "level": "must", "spec_refs": [],
+     "server": "s", "client": "c", "verdict": "fail", "reason": "",
+     "failure": {"step_index": 1, "line": 9.0, "step": "x", "expected": "e", "observed": "o"},
+     "duration_s": 1e-09, "cell_dir": "d", "transcript_path": "p",
+     "transcript_excerpt": "caf\u00e9 \ud83d\ude00", "properties": {}, "later": [1]}
+  ]
+}
+)";
+    const RunResult run = from_json(text);
+    EXPECT_EQ(run.duration_s, 4.0);
+    EXPECT_EQ(run.shard, "");
+    ASSERT_EQ(run.cells.size(), 1u);
+    EXPECT_EQ(run.cells[0].failure->line, 9);
+    EXPECT_EQ(run.cells[0].duration_s, 1e-9);
+    EXPECT_EQ(run.cells[0].transcript_excerpt, "caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
+TEST(ResultsJson, WholeSecondsAreWrittenWithoutFraction) {
+    RunResult run = sample_run();
+    run.duration_s = 3.0;
+    run.cells[0].duration_s = 0.21;
+    const std::string text = to_json(run);
+    EXPECT_NE(text.find("\n  \"duration_s\": 3,\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"duration_s\": 0.21,"), std::string::npos) << text;
 }
 
 }  // namespace

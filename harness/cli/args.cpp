@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "harness/core/error.hpp"
-#include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 
 namespace fc {
 

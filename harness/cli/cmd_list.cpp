@@ -4,6 +4,7 @@
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
 #include "harness/core/error.hpp"
+#include "harness/core/text.hpp"
 
 namespace fc {
 
@@ -71,10 +72,7 @@ int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream&
     }
     if (what == "servers") {
         for (const ServerManifest& m : eps.servers) {
-            std::string features;
-            for (const auto& f : m.realisable_features()) {
-                features += (features.empty() ? "" : ",") + f;
-            }
+            const std::string features = join(m.realisable_features(), ",");
             out << pad(m.name, 12) << m.title << (features.empty() ? "" : "  [" + features + "]")
                 << "\n";
         }

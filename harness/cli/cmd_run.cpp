@@ -11,6 +11,7 @@
 #include "harness/cli/progress.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 #include "harness/engine/runner.hpp"
 #include "harness/engine/server_instance.hpp"
 #include "harness/engine/shard.hpp"
@@ -178,16 +179,10 @@ unsigned parse_jobs(const ParsedArgs& a) {
 }
 
 std::string matrix_grid_markdown(const RunResult& run) {
-    // The servers x clients grid of matrix.md; the per-scenario tables stay in the file.
+    // Only the servers x clients grid of matrix.md; the per-scenario tables stay in the file.
     std::ostringstream md;
-    write_matrix_markdown(run, md);
-    const std::string text = md.str();
-    std::size_t start = text.find("\n## ");
-    if (start == std::string::npos) {
-        return "";
-    }
-    std::size_t end = text.find("\n## ", start + 1);
-    return text.substr(start + 1, end == std::string::npos ? std::string::npos : end - start);
+    write_matrix_grid_markdown(matrix_layout(run), md);
+    return md.str();
 }
 
 SummaryPaths write_run_reports(const RunResult& run, const fs::path& dir, bool strict,

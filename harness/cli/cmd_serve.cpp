@@ -12,6 +12,7 @@
 #include "harness/cli/commands.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 #include "harness/tls/pki.hpp"
 #include "servers/reference/server.hpp"
 

@@ -122,23 +122,6 @@ constexpr std::array<std::string_view, 12> kClientSettings{
 constexpr std::array<std::string_view, 7> kClientActions{"login",  "list",  "get", "put",
                                                          "delete", "mkdir", "fxp"};
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        row[j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diag = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t up = row[j];
-            std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + cost});
-            diag = up;
-        }
-    }
-    return row[b.size()];
-}
 }  // namespace
 
 std::span<const std::string_view> known_server_features() {
@@ -183,19 +166,6 @@ std::span<const std::string_view> known_client_actions() {
 }
 bool is_known_client_action(std::string_view name) {
     return std::find(kClientActions.begin(), kClientActions.end(), name) != kClientActions.end();
-}
-
-std::string closest_match(std::string_view word, std::span<const std::string_view> candidates) {
-    std::string best;
-    std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-    for (auto candidate : candidates) {
-        std::size_t d = edit_distance(word, candidate);
-        if (d < best_distance) {
-            best_distance = d;
-            best = std::string(candidate);
-        }
-    }
-    return best;
 }
 
 }  // namespace fc

@@ -5,9 +5,12 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/text.hpp"  // closest_match, for the callers of these lists
+
 namespace fc {
 
-/// Server features a scenario may require (DESIGN.md "Endpoints").
+/// Server features a scenario may require (servers/reference/README.md "Features";
+/// adding one: harness/README.md "Recipes").
 std::span<const std::string_view> known_server_features();
 /// Deliberate misbehaviours of the reference server, named by negative controls.
 std::span<const std::string_view> known_misbehaviours();
@@ -22,9 +25,5 @@ std::vector<std::string> conflicting_client_settings(const std::vector<std::stri
 /// Actions a client manifest may realise (clients/README.md).
 std::span<const std::string_view> known_client_actions();
 bool is_known_client_action(std::string_view name);
-
-/// The candidate closest to `word` by edit distance, or "" when none is close enough
-/// to be a plausible typo. Used for "did you mean" hints.
-std::string closest_match(std::string_view word, std::span<const std::string_view> candidates);
 
 }  // namespace fc

@@ -1,6 +1,6 @@
 #pragma once
 // The result model: plain data, written by one process and read or merged by another.
-// Reporters read only these types (DESIGN.md "Output").
+// Reporters read only these types (harness/README.md "From scenario file to report").
 #include <map>
 #include <optional>
 #include <string>

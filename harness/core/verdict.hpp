@@ -5,7 +5,7 @@
 
 namespace fc {
 
-/// The outcome of one cell. See DESIGN.md "Outcomes".
+/// The outcome of one cell. The rules: harness/README.md "Verdicts".
 enum class Verdict {
     pass,         ///< every check held
     fail,         ///< the implementation under test broke a check
@@ -20,7 +20,7 @@ std::string_view to_string(Verdict v);
 /// Inverse of to_string; nullopt for an unknown name.
 std::optional<Verdict> verdict_from_string(std::string_view name);
 
-/// Process exit codes (DESIGN.md "Outcomes").
+/// Process exit codes (harness/README.md "Verdicts").
 enum ExitCode : int {
     exit_ok = 0,       ///< nothing failed or errored
     exit_failed = 1,   ///< a check failed (or an xpass under --strict)

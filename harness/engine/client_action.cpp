@@ -8,6 +8,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 #include "harness/engine/fragments.hpp"
 #include "harness/proc/process.hpp"
 
@@ -39,12 +40,6 @@ std::vector<std::string> split_words(const std::string& text) {
         words.push_back(w);
     }
     return words;
-}
-
-std::string trimmed(const std::string& line) {
-    auto b = line.find_first_not_of(" \t\r");
-    auto e = line.find_last_not_of(" \t\r");
-    return b == std::string::npos ? "" : line.substr(b, e - b + 1);
 }
 
 }  // namespace
@@ -101,7 +96,7 @@ std::string render_script(const std::string& script, const Variables& vars,
     std::vector<std::string> block;
     bool in_block = false;
     for (std::string line; std::getline(in, line);) {
-        std::string word = trimmed(line);
+        std::string word = trim(line);
         if (word == "@each") {
             in_block = true;
             block.clear();

@@ -1,181 +1,11 @@
 #include "harness/engine/event_log_check.hpp"
 
-#include <cctype>
+#include "harness/core/event_record.hpp"
+#include "harness/core/text.hpp"
 
 namespace fc {
 
 namespace {
-
-// A small reader for the flat objects the reference server writes: enough JSON to split
-// one object into fields, nothing more.
-class JsonReader {
-public:
-    explicit JsonReader(std::string_view text) : text_(text) {}
-
-    std::optional<std::map<std::string, std::string, std::less<>>> object() {
-        std::map<std::string, std::string, std::less<>> out;
-        skip_space();
-        if (!eat('{')) {
-            return std::nullopt;
-        }
-        skip_space();
-        if (eat('}')) {
-            return finish(out);
-        }
-        while (true) {
-            skip_space();
-            auto key = string();
-            skip_space();
-            if (!key || !eat(':')) {
-                return std::nullopt;
-            }
-            skip_space();
-            auto v = value();
-            if (!v) {
-                return std::nullopt;
-            }
-            out[*key] = *v;
-            skip_space();
-            if (eat('}')) {
-                return finish(out);
-            }
-            if (!eat(',')) {
-                return std::nullopt;
-            }
-        }
-    }
-
-private:
-    std::optional<std::map<std::string, std::string, std::less<>>> finish(
-        std::map<std::string, std::string, std::less<>>& out) {
-        skip_space();
-        if (pos_ != text_.size()) {
-            return std::nullopt;
-        }
-        return std::move(out);
-    }
-
-    void skip_space() {
-        while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) {
-            ++pos_;
-        }
-    }
-    bool eat(char c) {
-        if (pos_ < text_.size() && text_[pos_] == c) {
-            ++pos_;
-            return true;
-        }
-        return false;
-    }
-
-    static void append_utf8(std::string& out, unsigned cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-
-    std::optional<std::string> string() {
-        if (!eat('"')) {
-            return std::nullopt;
-        }
-        std::string out;
-        while (pos_ < text_.size()) {
-            char c = text_[pos_++];
-            if (c == '"') {
-                return out;
-            }
-            if (c != '\\') {
-                out += c;
-                continue;
-            }
-            if (pos_ >= text_.size()) {
-                return std::nullopt;
-            }
-            char e = text_[pos_++];
-            switch (e) {
-                case 'n': out += '\n'; break;
-                case 't': out += '\t'; break;
-                case 'r': out += '\r'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'u': {
-                    if (pos_ + 4 > text_.size()) {
-                        return std::nullopt;
-                    }
-                    unsigned cp = 0;
-                    for (int i = 0; i < 4; ++i) {
-                        char h = text_[pos_++];
-                        if (!std::isxdigit(static_cast<unsigned char>(h))) {
-                            return std::nullopt;
-                        }
-                        cp = cp * 16 + static_cast<unsigned>(
-                                           std::isdigit(h) ? h - '0' : (h | 0x20) - 'a' + 10);
-                    }
-                    append_utf8(out, cp);
-                    break;
-                }
-                default: out += e; break;  // \" \\ \/
-            }
-        }
-        return std::nullopt;
-    }
-
-    // A nested object or array, kept as its text.
-    std::optional<std::string> nested() {
-        std::size_t start = pos_;
-        int depth = 0;
-        while (pos_ < text_.size()) {
-            char c = text_[pos_];
-            if (c == '"') {
-                if (!string()) {
-                    return std::nullopt;
-                }
-                continue;
-            }
-            ++pos_;
-            if (c == '{' || c == '[') {
-                ++depth;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0) {
-                    return std::string(text_.substr(start, pos_ - start));
-                }
-            }
-        }
-        return std::nullopt;
-    }
-
-    std::optional<std::string> value() {
-        if (pos_ >= text_.size()) {
-            return std::nullopt;
-        }
-        char c = text_[pos_];
-        if (c == '"') {
-            return string();
-        }
-        if (c == '{' || c == '[') {
-            return nested();
-        }
-        std::size_t start = pos_;
-        while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' &&
-               !std::isspace(static_cast<unsigned char>(text_[pos_]))) {
-            ++pos_;
-        }
-        if (pos_ == start) {
-            return std::nullopt;
-        }
-        return std::string(text_.substr(start, pos_ - start));
-    }
-
-    std::string_view text_;
-    std::size_t pos_ = 0;
-};
 
 bool fields_match(const Event& event, const std::vector<EventField>& fields) {
     for (const auto& f : fields) {
@@ -190,7 +20,7 @@ bool fields_match(const Event& event, const std::vector<EventField>& fields) {
 std::string describe(const Event& e) {
     std::string out = "line " + std::to_string(e.line) + ":";
     for (const auto& [k, v] : e.fields) {
-        if (k != "t" && k != "session") {
+        if (k != kEventTimeField && k != kEventSessionField) {
             out += " " + k + "=" + v;
         }
     }
@@ -204,13 +34,8 @@ std::string count_text(const LogExpectStep& step) {
 }  // namespace
 
 std::string Event::name() const {
-    auto it = fields.find("event");
+    auto it = fields.find(kEventNameField);
     return it == fields.end() ? "" : it->second;
-}
-
-std::optional<std::map<std::string, std::string, std::less<>>> parse_json_object(
-    std::string_view text) {
-    return JsonReader(text).object();
 }
 
 std::vector<Event> parse_event_log(std::string_view text, std::size_t* bad_lines) {
@@ -228,8 +53,12 @@ std::vector<Event> parse_event_log(std::string_view text, std::size_t* bad_lines
         if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
             continue;
         }
-        if (auto fields = parse_json_object(line)) {
-            out.push_back({line_no, std::move(*fields)});
+        if (auto record = parse_event_line(line)) {
+            Event e{line_no, {}};
+            for (const auto& f : record->fields) {
+                e.fields.emplace(f.name, event_value_text(f.value));
+            }
+            out.push_back(std::move(e));
         } else if (bad_lines != nullptr) {
             ++*bad_lines;
         }
@@ -264,10 +93,8 @@ LogVerdict check_log_expect(const std::vector<Event>& events, const LogExpectSte
         return v;
     }
     if (bad != nullptr) {
-        std::string require;
-        for (const auto& f : step.require) {
-            require += (require.empty() ? "" : " ") + f.name + "=" + f.value;
-        }
+        const std::string require =
+            join(step.require, " ", [](const EventField& f) { return f.name + "=" + f.value; });
         v.holds = false;
         v.expected = "every " + what + " to have " + require;
         v.observed = describe(*bad);

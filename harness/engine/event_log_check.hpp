@@ -2,7 +2,6 @@
 // The reference server's JSON-lines event log (servers/reference/README.md "Event log")
 // and the <log-expect> / <log-order> checks of client-side scenarios.
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,18 +10,14 @@
 
 namespace fc {
 
-/// One event: every top-level field of its JSON object, scalars rendered as text
-/// (strings unescaped; numbers, true, false, null as written; objects and arrays as
-/// their JSON text).
+/// One event: every top-level field of its line (harness/core/event_record.hpp), each value
+/// as event_value_text() renders it (strings unescaped; numbers and booleans as JSON writes
+/// them; null, objects and arrays as their JSON text).
 struct Event {
     std::size_t line = 0;  ///< 1-based line in the log
     std::map<std::string, std::string, std::less<>> fields;
     std::string name() const;  ///< the "event" field
 };
-
-/// One flat JSON object -> its fields; nullopt when the text is not a JSON object.
-std::optional<std::map<std::string, std::string, std::less<>>> parse_json_object(
-    std::string_view text);
 
 /// Every event of a log's text. A line that is not a JSON object (e.g. the last one,
 /// cut by a killed server) is skipped and counted in `*bad_lines` when given.

@@ -41,9 +41,15 @@ TEST(EventLog, ParsesScalarsAsTextAndKeepsNestedValues) {
     EXPECT_EQ(e[5].fields.at("text"), "ok\nmore \"quoted\" \xC3\xA9");
     EXPECT_EQ(e[8].fields.at("extra"), R"({"a":[1,"}"]})");
     EXPECT_EQ(e[8].line, 9u);
-    EXPECT_FALSE(parse_json_object(R"({"a":1} x)"));
-    EXPECT_FALSE(parse_json_object(R"({"a":})"));
-    EXPECT_TRUE(parse_json_object("{}"));
+}
+
+TEST(EventLog, SkipsLinesThatAreNotOneObject) {
+    std::size_t bad = 0;
+    const auto e = parse_event_log("{\"a\":1} x\n{\"a\":}\n[1]\n{\"a\":1,\"a\":2}\n\n{}\n", &bad);
+    EXPECT_EQ(bad, 4u);
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_EQ(e[0].line, 6u);
+    EXPECT_EQ(e[0].name(), "");
 }
 
 TEST(EventLog, ExpectCountsAndRequires) {

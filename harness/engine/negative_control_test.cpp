@@ -1,6 +1,7 @@
-// Every shipped scenario must be able to pass and to fail. Until the reference server
-// exists (issue 6), a scripted peer plays the server: answering correctly, the scenario
-// must pass; with the misbehaviour its negative control names, it must fail.
+// Every shipped scenario must be able to pass and to fail, checked here without starting a
+// process: a scripted peer plays the server. Answering correctly, the scenario must pass;
+// with the misbehaviour its negative control names, it must fail. The same check against the
+// real reference server is the `controls` ctest (ftps-conform controls).
 #include <gtest/gtest.h>
 
 #include <filesystem>

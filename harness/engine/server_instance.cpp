@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text.hpp"
 #include "harness/engine/fragments.hpp"
 
 namespace fc {
@@ -29,16 +30,6 @@ std::string random_text(std::size_t n, std::string_view alphabet) {
         out += alphabet[pick(rd)];
     }
     return out;
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw HarnessError("cannot read " + path.string());
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 void write_file(const fs::path& path, const std::string& text, unsigned mode) {
@@ -69,10 +60,7 @@ void run_prepare(const std::vector<std::string>& argv, const InstanceRequest& re
         return;
     }
     CommandOutput out = run_command(argv, Deadline::after(Millis(10000)), req.cancel);
-    std::string line;
-    for (const auto& w : argv) {
-        line += (line.empty() ? "" : " ") + w;
-    }
+    const std::string line = join(argv, " ");
     std::ofstream log(req.log_dir / "prepare.log", std::ios::app);
     log << "$ " << line << "\n" << out.output;
     if (out.timed_out || !out.exit_code || *out.exit_code != 0) {
@@ -203,17 +191,13 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
                  {"server_chain_and_key", req.pki->server_chain_and_key.string()},
                  {"server_cert_and_ca", req.pki->server_cert_and_ca.string()},
                  {"features", req.features_text}});
-    std::string misbehaviours;
-    for (const std::string& name : req.misbehaviours) {
-        if (m.misbehave.empty()) {
-            throw HarnessError(m.name + " has no <misbehave> switch, so it cannot act out '" +
-                               name + "'");
-        }
-        Variables one{{"name", name}};
-        misbehaviours += (misbehaviours.empty() ? "" : " ") +
-                         substitute(m.misbehave, one, m.file.string() + " <misbehave>");
+    if (!req.misbehaviours.empty() && m.misbehave.empty()) {
+        throw HarnessError(m.name + " has no <misbehave> switch, so it cannot act out '" +
+                           req.misbehaviours.front() + "'");
     }
-    vars["misbehaviours"] = misbehaviours;
+    vars["misbehaviours"] = join(req.misbehaviours, " ", [&](const std::string& name) {
+        return substitute(m.misbehave, Variables{{"name", name}}, m.file.string() + " <misbehave>");
+    });
 
     const std::string& binary = vars["binary"];
     if (::access(binary.c_str(), X_OK) != 0) {

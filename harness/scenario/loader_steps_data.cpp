@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "harness/core/text.hpp"
 #include "harness/scenario/loader_detail.hpp"
 #include "harness/scenario/values.hpp"
 
@@ -30,11 +31,7 @@ constexpr std::array<std::string_view, 3> kUploadVerbs{"STOR", "APPE", "STOU"};
 /// The command's verb (its first word), upper-cased.
 std::string verb_of(std::string_view command) {
     auto words = split_words(command);
-    std::string verb = words.empty() ? "" : words.front();
-    for (char& c : verb) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return verb;
+    return words.empty() ? "" : upper(words.front());
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
-// Endpoint manifests: a server or client described as data (DESIGN.md "Endpoints").
-// Strings may hold ${placeholders} that the engine fills per instance.
+// Endpoint manifests: a server or client described as data (scenarios/README.md "Server manifests",
+// "Client manifests"). Strings may hold ${placeholders} that the engine fills per instance.
 #include <chrono>
 #include <filesystem>
 #include <optional>

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 #include "harness/scenario/manifest_loader.hpp"
 #include "harness/scenario/manifest_loader_detail.hpp"
 #include "harness/scenario/values.hpp"

@@ -220,7 +220,7 @@ struct ClientStep {
     std::string_view kind() const;
 };
 
-/// The setting under which the scenario must fail (DESIGN.md "Scenarios").
+/// The setting under which the scenario must fail (scenarios/README.md "Negative control").
 // Every member has an initializer, so designated initializers may leave any out.
 struct NegativeControl {
     std::string server = {};                ///< "reference" or a server name

@@ -6,7 +6,7 @@
 
 #include <arpa/inet.h>
 
-#include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 
 namespace fc {
 
@@ -101,21 +101,7 @@ std::vector<std::string> split_alternatives(std::string_view text) {
 }
 
 std::string collapse_whitespace(std::string_view text) {
-    std::string out;
-    for (const auto& w : split_words(text)) {
-        out += (out.empty() ? "" : " ") + w;
-    }
-    return out;
-}
-
-std::string trim(std::string_view text) {
-    while (!text.empty() && is_space(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_space(text.back())) {
-        text.remove_suffix(1);
-    }
-    return std::string(text);
+    return join(split_words(text), " ");
 }
 
 std::optional<std::string> regex_error(const std::string& pattern) {
@@ -131,13 +117,7 @@ std::vector<std::string> variable_problems(std::string_view text,
                                            std::span<const std::string_view> allowed,
                                            std::string_view noun) {
     std::vector<std::string> out;
-    auto list = [&] {
-        std::string names;
-        for (auto a : allowed) {
-            names += (names.empty() ? "" : ", ") + std::string(a);
-        }
-        return names;
-    };
+    auto list = [&] { return join(allowed, ", "); };
     for (std::size_t at = text.find("${"); at != std::string_view::npos;
          at = text.find("${", at + 2)) {
         std::size_t close = text.find('}', at + 2);
@@ -198,21 +178,6 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     }
     return n * scale;
 }
-
-namespace {
-int hex_value(char c) {
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-}  // namespace
 
 std::string decode_escapes(std::string_view text, std::vector<EscapeProblem>& problems) {
     std::string out;

@@ -22,8 +22,6 @@ std::vector<std::string> split_words(std::string_view text);
 std::vector<std::string> split_alternatives(std::string_view text);
 /// Trims and collapses runs of whitespace to one space.
 std::string collapse_whitespace(std::string_view text);
-/// Trims leading and trailing whitespace.
-std::string trim(std::string_view text);
 /// The std::regex (ECMAScript) error for `pattern`, or nullopt if it compiles.
 std::optional<std::string> regex_error(const std::string& pattern);
 /// One problem per ${name} not in `allowed` and per unterminated "${"; each message

@@ -6,7 +6,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 
 namespace fc {
 

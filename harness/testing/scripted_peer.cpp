@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text.hpp"
 #include "harness/tls/tls_stream.hpp"
 
 namespace fc::testing {
@@ -92,11 +93,6 @@ private:
     std::unique_ptr<TlsStream> tls_;
     std::string buffer_;
 };
-
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
-    return s;
-}
 
 }  // namespace
 

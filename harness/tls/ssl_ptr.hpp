@@ -1,5 +1,5 @@
 #pragma once
-// OpenSSL objects are held only through these owning pointers (DESIGN.md "House style"):
+// OpenSSL objects are held only through these owning pointers (harness/README.md "House style"):
 // every early return frees what was made, and ownership is visible in the type.
 #include <openssl/bio.h>
 #include <openssl/bn.h>

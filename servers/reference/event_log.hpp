@@ -1,35 +1,21 @@
 #pragma once
 // The reference server's event log: one JSON object per line, appended with one write(2)
 // per line (O_APPEND), so lines from concurrent sessions never interleave and a killed
-// server loses nothing. Field names are part of the scenario format (README.md).
+// server loses nothing. Field names are part of the scenario format (README.md); the line
+// format is harness/core/event_record.hpp, shared with the engine that reads it.
 #include <chrono>
-#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
+#include "harness/core/event_record.hpp"
 #include "harness/core/socket.hpp"
 
 namespace fc::ref {
 
-/// One event under construction: `t`, `session` and `event` first, then the fields.
-class Event {
-public:
-    Event(double t, int session, std::string_view name);
-    Event& str(std::string_view key, std::string_view value);
-    Event& num(std::string_view key, std::int64_t value);
-    Event& flag(std::string_view key, bool value);
-    /// The finished line, with its newline.
-    std::string line() const { return body_ + "}\n"; }
-
-private:
-    void key(std::string_view k);
-    std::string body_;
-};
-
-/// Escapes `text` as the inside of a JSON string (quotes, backslashes, control bytes;
-/// bytes that are not valid UTF-8 become U+FFFD).
-std::string json_escape(std::string_view text);
+/// One event under construction: `t`, `session` and `event` first, then the fields
+/// (`.str()`, `.num()`, `.flag()`). The record type the engine's log checks read back.
+using Event = EventRecord;
 
 class EventLog {
 public:

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/core/event_record.hpp"
 #include "harness/core/socket.hpp"
 #include "harness/ftp/control_channel.hpp"
 #include "harness/ftp/data_channel.hpp"
@@ -51,78 +52,18 @@ void write_file(const fs::path& p, const std::string& bytes) {
 
 using Event = std::map<std::string, std::string>;
 
-// Parses one flat JSON object; nullopt if the line is not one.
+// One line of the log as field -> text; nullopt if the line is not one JSON object (the
+// reader the engine's log checks use: harness/core/event_record.hpp).
 std::optional<Event> parse_event(const std::string& line) {
+    auto record = fc::parse_event_line(line);
+    if (!record) {
+        return std::nullopt;
+    }
     Event e;
-    std::size_t i = 0;
-    auto skip = [&] {
-        while (i < line.size() && line[i] == ' ') {
-            ++i;
-        }
-    };
-    auto string = [&](std::string* out) {
-        if (i >= line.size() || line[i] != '"') {
-            return false;
-        }
-        for (++i; i < line.size(); ++i) {
-            char c = line[i];
-            if (c == '"') {
-                ++i;
-                return true;
-            }
-            if (c == '\\') {
-                if (++i >= line.size()) {
-                    return false;
-                }
-                char n = line[i];
-                *out += n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : n;
-            } else {
-                *out += c;
-            }
-        }
-        return false;
-    };
-    skip();
-    if (i >= line.size() || line[i++] != '{') {
-        return std::nullopt;
+    for (const auto& f : record->fields) {
+        e[f.name] = fc::event_value_text(f.value);
     }
-    for (;;) {
-        skip();
-        std::string key, value;
-        if (!string(&key)) {
-            return std::nullopt;
-        }
-        skip();
-        if (i >= line.size() || line[i++] != ':') {
-            return std::nullopt;
-        }
-        skip();
-        if (i < line.size() && line[i] == '"') {
-            if (!string(&value)) {
-                return std::nullopt;
-            }
-        } else {
-            std::size_t end = line.find_first_of(",}", i);
-            if (end == std::string::npos || end == i) {
-                return std::nullopt;
-            }
-            value = line.substr(i, end - i);
-            i = end;
-        }
-        if (e.count(key) != 0) {
-            return std::nullopt;  // a key twice
-        }
-        e[key] = value;
-        skip();
-        if (i < line.size() && line[i] == ',') {
-            ++i;
-            continue;
-        }
-        if (i < line.size() && line[i] == '}' && i + 1 == line.size()) {
-            return e;
-        }
-        return std::nullopt;
-    }
+    return e;
 }
 
 std::vector<std::string> lines_of(const std::string& text) {

@@ -9,17 +9,11 @@
 #include <set>
 #include <thread>
 
+#include "harness/core/text.hpp"
+
 namespace fc::ref {
 
 namespace {
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 /// "ip:port" of the socket's remote end.
 std::string remote_of(int fd, std::string* ip) {

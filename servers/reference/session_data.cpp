@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "harness/core/text.hpp"
 #include "servers/reference/session.hpp"
 
 namespace fc::ref {
@@ -99,10 +100,7 @@ void Session::cmd_pasv(const Command& cmd) {
         return;
     }
     if (epsv && !cmd.arg.empty()) {
-        std::string a = cmd.arg;
-        for (char& c : a) {
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
+        const std::string a = upper(cmd.arg);
         if (a == "ALL") {
             epsv_all_ = true;
             reply(200, "EPSV ALL ok: only EPSV from now on");

@@ -3,19 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "harness/core/text.hpp"
 #include "servers/reference/session.hpp"
 
 namespace fc::ref {
 
 namespace {
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 constexpr Millis kHandshakeTimeout{20000};
 

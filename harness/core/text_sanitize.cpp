@@ -1,4 +1,4 @@
-#include "reports/text_sanitize.hpp"
+#include "harness/core/text_sanitize.hpp"
 
 namespace fc {
 
