@@ -5,8 +5,6 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/core/text.hpp"  // closest_match, for the callers of these lists
-
 namespace fc {
 
 /// Server features a scenario may require (servers/reference/README.md "Features";

@@ -10,6 +10,7 @@
 #include "clients/reference/actions.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/event_log_check.hpp"
 #include "harness/ftp/data_channel.hpp"
@@ -20,13 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_all(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 void write_all(const fs::path& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << bytes;
@@ -35,21 +29,13 @@ void write_all(const fs::path& path, const std::string& bytes) {
     }
 }
 
-std::string join(const std::vector<std::string>& words, const char* sep = " ") {
-    std::string out;
-    for (const auto& w : words) {
-        out += (out.empty() ? "" : sep) + w;
-    }
-    return out;
-}
-
 // "65536 bytes, SHA-256 1a2b3c4d5e6f7a8b..." for messages.
 std::string digest_text(std::uint64_t bytes, const std::string& sha) {
     return std::to_string(bytes) + " bytes, SHA-256 " + sha.substr(0, 16) + "...";
 }
 
 std::string last_line(const fs::path& path) {
-    std::string text = read_all(path);
+    std::string text = read_file(path);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
         text.pop_back();
     }
@@ -62,7 +48,7 @@ std::string describe(const ClientStep& step) {
     if (const auto* c = std::get_if<ClientActionStep>(&step.body)) {
         std::string out = "client " + c->action;
         if (!c->remote.empty()) {
-            out += " " + join(c->remote);
+            out += " " + join(c->remote, " ");
         }
         if (c->action == "fxp") {
             out += " -> " + c->remote2;
@@ -166,7 +152,7 @@ private:
                 req.host = i == 0 ? "127.0.0.2" : "127.0.0.3";
             }
             servers_.push_back(ServerInstance::start(req));
-            std::string names = join(cell_.misbehaviours);
+            std::string names = join(cell_.misbehaviours, " ");
             transcript_.note("", "server " + cell_.server_name + (i == 0 ? "" : " (second)") +
                                      " ready on " + servers_.back()->target().host + ":" +
                                      std::to_string(servers_.back()->target().port) +
@@ -229,7 +215,7 @@ private:
         if (!fs::is_regular_file(path)) {
             return std::nullopt;
         }
-        return sha256_hex(read_all(path));
+        return sha256_hex(read_file(path));
     }
 
     void execute(const ClientActionStep& step) {
@@ -294,7 +280,7 @@ private:
                          "no such file in the server's root");
                     continue;
                 }
-                std::string bytes = read_all(path);
+                std::string bytes = read_file(path);
                 std::string got = sha256_hex(bytes);
                 if (got != want) {
                     fail("the server to hold " + remote + " with SHA-256 " + want.substr(0, 16) +
@@ -340,7 +326,7 @@ private:
             error("cannot check fxp: server 1 has no " + step.remote.front());
         } else if (!fs::is_regular_file(path)) {
             fail(step.remote2 + " on the second server", "no such file");
-        } else if (std::string got = sha256_hex(read_all(path)); got != *want) {
+        } else if (std::string got = sha256_hex(read_file(path)); got != *want) {
             fail(step.remote2 + " on the second server with SHA-256 " + want->substr(0, 16) + "...",
                  "SHA-256 " + got.substr(0, 16) + "...");
         }
@@ -412,7 +398,8 @@ private:
         RenderedAction rendered =
             render_action(m, *action, *realised, fixed_variables(step, localdir, tag), files);
         write_all(ctx_.dir / (tag + ".script"), rendered.script);
-        transcript_.note("client", "$ " + join(rendered.argv) + "   (script: " + tag + ".script)");
+        transcript_.note("client",
+                         "$ " + join(rendered.argv, " ") + "   (script: " + tag + ".script)");
         fs::path out = ctx_.dir / (tag + ".stdout");
         fs::path err = ctx_.dir / (tag + ".stderr");
         ClientRun run = run_client(rendered.argv, localdir, ctx_.dir / "client-home", out, err,
@@ -426,11 +413,12 @@ private:
         a.timed_out = run.timed_out;
         a.seconds = run.seconds;
         a.detail = last_line(err);
-        a.listing = read_all(out);
+        a.listing = read_file(out);
         a.listing_known = true;
         if (step.action == "get") {
             for (const ActionFile& f : files) {
-                a.got[f.remote] = fs::is_regular_file(f.local) ? sha256_hex(read_all(f.local)) : "";
+                a.got[f.remote] =
+                    fs::is_regular_file(f.local) ? sha256_hex(read_file(f.local)) : "";
             }
         }
         return a;
@@ -446,7 +434,7 @@ private:
         }
         SessionOptions options{ctx_.step_timeout, ctx_.cancel, ctx_.dir / "tls-keys.log"};
         transcript_.note("client",
-                         "reference client: " + step.action + " (" + join(settings) + ")");
+                         "reference client: " + step.action + " (" + join(settings, " ") + ")");
         SessionOutcome outcome = run_reference_session(steps, target, options, transcript_);
         if (ctx_.cancel.cancelled()) {
             error("interrupted");
@@ -481,7 +469,7 @@ private:
                     return;
                 }
             } else {
-                LogVerdict v = check(parse_event_log(read_all(log)));
+                LogVerdict v = check(parse_event_log(read_file(log)));
                 if (v.holds) {
                     transcript_.note("", describe(*step_) + ": holds");
                     return;

@@ -3,22 +3,11 @@
 #include <algorithm>
 #include <random>
 
+#include "harness/core/text.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/client_cell.hpp"
 
 namespace fc {
-
-namespace {
-
-std::string join(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& w : words) {
-        out += (out.empty() ? "" : " ") + w;
-    }
-    return out;
-}
-
-}  // namespace
 
 std::string seed_bytes(const std::string& name, std::uint64_t size) {
     // FNV-1a of the name seeds the generator: the same name gives the same bytes.
@@ -80,11 +69,11 @@ std::string client_unsupported(const ClientManifest& client, const Scenario& sce
     }
     std::string out;
     if (!actions.empty()) {
-        out = client.name + " has no action: " + join(actions);
+        out = client.name + " has no action: " + join(actions, " ");
     }
     if (!missing_settings.empty()) {
         out += (out.empty() ? "" : "; ") + client.name +
-               " cannot realise setting(s): " + join(missing_settings);
+               " cannot realise setting(s): " + join(missing_settings, " ");
     }
     return out;
 }

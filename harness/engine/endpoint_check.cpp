@@ -5,19 +5,13 @@
 #include <regex>
 #include <sstream>
 
+#include "harness/core/text.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/proc/process.hpp"
 
 namespace fc {
 
 namespace {
-
-std::string trim(std::string text) {
-    const char* space = " \t\r\n";
-    text.erase(0, text.find_first_not_of(space));
-    text.erase(text.find_last_not_of(space) + 1);
-    return text;
-}
 
 const std::string* find_in(const std::map<std::string, std::string>& map, const std::string& name) {
     auto it = map.find(name);

@@ -6,6 +6,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
+#include "harness/core/text.hpp"
 
 namespace fc {
 
@@ -72,19 +73,12 @@ std::vector<const Scenario*> select_scenarios(const std::vector<Scenario>& scena
         }
     }
     if (chosen.empty()) {
-        auto join = [](const std::vector<std::string>& v) {
-            std::string out;
-            for (const auto& x : v) {
-                out += (out.empty() ? "" : ",") + x;
-            }
-            return out;
-        };
         std::string what;
         if (!selection.scenarios.empty()) {
-            what += " --scenario " + join(selection.scenarios);
+            what += " --scenario " + join(selection.scenarios, ",");
         }
         if (!selection.tags.empty()) {
-            what += " --tags " + join(selection.tags);
+            what += " --tags " + join(selection.tags, ",");
         }
         throw UsageError("the selection" + what + " matches none of the " +
                          std::to_string(scenarios.size()) + " scenario(s) loaded");

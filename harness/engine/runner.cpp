@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/core/error.hpp"
+#include "harness/core/text.hpp"
 #include "harness/engine/client_cell.hpp"
 #include "harness/engine/endpoint_check.hpp"
 #include "harness/engine/server_cell.hpp"
@@ -141,11 +142,7 @@ CellResult describe_cell(const PlannedCell& cell) {
     r.client = cell.client_name;
     r.cell_dir = (fs::path(cell.server_name + "__" + cell.client_name) / s.id).string();
     if (!cell.misbehaviours.empty()) {
-        std::string names;
-        for (const auto& m : cell.misbehaviours) {
-            names += (names.empty() ? "" : " ") + m;
-        }
-        r.properties["server.misbehaviours"] = names;
+        r.properties["server.misbehaviours"] = join(cell.misbehaviours, " ");
     }
     return r;
 }
