@@ -319,7 +319,9 @@ void Session::cmd_transfer(const Command& cmd) {
         listing_text = std::get<std::string>(r);
     } else if (upload) {
         bool append = v == "APPE" && !bad("appe-overwrites");
-        auto r = vfs_->open_write(cmd.arg, append, append ? 0 : offset);
+        // rest-stor-ignored: the REST offset is dropped, the upload replaces the file.
+        std::uint64_t at = append || bad("rest-stor-ignored") ? 0 : offset;
+        auto r = vfs_->open_write(cmd.arg, append, at);
         if (auto* e = std::get_if<VfsError>(&r)) {
             reset_data();
             reply(e->code, e->message);
