@@ -117,6 +117,11 @@ void Session::cmd_pasv(const Command& cmd) {
             return;
         }
     }
+    if (bad("pasv-needs-prot-p") && has("data-tls-required") && prot_ != 'P') {
+        // RFC 4217 10.2 says to check the level at the transfer command, not here.
+        reply(521, "Data connections must be protected: PROT P before " + cmd.verb);
+        return;
+    }
     reset_data();
     std::string error;
     pasv_listener_ = shared_.ports.listen(config_.host, &error);
