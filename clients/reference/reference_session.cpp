@@ -50,6 +50,14 @@ SessionOutcome Session::run() {
         const Step& step = scenario_.steps[i];
         index_ = static_cast<int>(i) + 1;
         step_ = &step;
+        if (!step.if_reply.empty() && !reply_branch_taken(step)) {
+            transcript_.note(
+                "",
+                "step " + std::to_string(index_) + " (" + std::string(step.kind()) +
+                    ") skipped: if-reply " + if_reply_text(step) + " but the reply was " +
+                    (last_expect_code_ ? std::to_string(*last_expect_code_) : std::string("none")));
+            continue;
+        }
         if (!step.guard.applies(target_.features)) {
             transcript_.note("", "step " + std::to_string(index_) + " (" +
                                      std::string(step.kind()) + ") skipped for this server");
@@ -63,6 +71,20 @@ SessionOutcome Session::run() {
     }
     goodbye();
     return std::move(outcome_);
+}
+
+bool Session::reply_branch_taken(const Step& step) const {
+    return last_expect_code_ &&
+           std::any_of(step.if_reply.begin(), step.if_reply.end(),
+                       [&](const CodePattern& p) { return p.matches(*last_expect_code_); });
+}
+
+std::string Session::if_reply_text(const Step& step) {
+    std::string out;
+    for (const auto& p : step.if_reply) {
+        out += (out.empty() ? "" : "|") + p.pattern;
+    }
+    return out;
 }
 
 Deadline Session::deadline() const {
@@ -192,7 +214,33 @@ void Session::execute(const ExpectStep& step) {
     if (!require_connection()) {
         return;
     }
+    if (step.close_acceptable) {
+        ReplyResult r = channel_.read_reply(deadline());
+        if (!r.reply && (r.status == IoStatus::closed || r.status == IoStatus::failed)) {
+            // A safe refusal the scenario allows: nothing more can be checked.
+            transcript_.note("ctrl", "closed by the server (close=\"allowed\"): scenario ends");
+            channel_.close(Deadline::after(Millis(100)));
+            ended_ = true;
+            return;
+        }
+        if (r.reply) {
+            if (step_->if_reply.empty()) {
+                last_expect_code_ = r.reply->code;
+            }
+            judge_reply(step.reply, *r.reply);
+            return;
+        }
+        // Timeouts and malformed replies are judged like any other <expect>'s.
+        fail("", step.reply.describe() + " or a close",
+             r.malformed                     ? "a malformed reply: " + r.error
+             : r.status == IoStatus::timeout ? "no reply within " + seconds()
+                                             : r.error);
+        return;
+    }
     if (auto reply = reply_for(step.reply.describe())) {
+        if (step_->if_reply.empty()) {
+            last_expect_code_ = reply->code;
+        }
         judge_reply(step.reply, *reply);
     }
 }

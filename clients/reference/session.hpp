@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "clients/reference/data_worker.hpp"
 #include "clients/reference/reference_session.hpp"
 #include "harness/core/variables.hpp"
 #include "harness/ftp/control_channel.hpp"
@@ -33,6 +34,9 @@ public:
 
 private:
     bool done() const { return outcome_.verdict != Verdict::pass || ended_; }
+    /// True when the last unguarded <expect>'s reply matches the step's if-reply.
+    bool reply_branch_taken(const Step& step) const;
+    static std::string if_reply_text(const Step& step);
     Deadline deadline() const;
     std::string seconds() const;
     std::string describe_step(const std::string& detail) const;
@@ -65,6 +69,10 @@ private:
     int index_ = 0;
     std::string last_sent_;
     bool ended_ = false;  ///< the server ended the session in a way the scenario allows
+    /// The code of the last reply an <expect> without if-reply read (if-reply looks at it).
+    std::optional<int> last_expect_code_;
+    /// The last <data-open> got a refusal its expectation allowed: the next <transfer> is moot.
+    bool data_refused_ = false;
 
     // Data connection prepared by <data-open> for the next <transfer>.
     std::unique_ptr<DataConnection> data_connection_;
@@ -76,8 +84,19 @@ private:
     /// session use the same versions, ciphers and certificate, as a real client would.
     std::optional<TlsClientOptions> control_tls_;
     TlsClientOptions data_tls() const { return control_tls_ ? *control_tls_ : client_tls(nullptr); }
-    /// What this session uploaded, by file name: size and SHA-256.
-    std::map<std::string, std::pair<std::uint64_t, std::string>> uploads_;
+    /// What this session uploaded, by file name: size and SHA-256, and the bytes themselves
+    /// while the file is small enough to model (offset= uploads and verified downloads).
+    struct Uploaded {
+        std::uint64_t size = 0;
+        std::string sha256;
+        std::optional<std::string> bytes;
+    };
+    std::map<std::string, Uploaded> uploads_;
+    /// Records an upload of `payload` at `offset` of `name` (the bytes before it stay).
+    void record_upload(const std::string& name, std::uint64_t size, std::uint64_t offset,
+                       const std::string& payload, const std::string& sha);
+    /// Checks a verified download of `name` from `offset` against what was uploaded.
+    void verify_download(const std::string& name, std::uint64_t offset, const DataOutcome& data);
 };
 
 }  // namespace fc::detail

@@ -240,6 +240,21 @@ void Session::execute(const TlsAssertStep& step) {
                  seen ? "close_notify received" : "no close_notify");
         }
     }
+    if (!done() && step.peer_same_as_control) {
+        const TlsFacts* control = channel_.tls_facts()   ? channel_.tls_facts()
+                                  : ended_control_facts_ ? &*ended_control_facts_
+                                                         : nullptr;
+        if (control == nullptr) {
+            fail("peer=same-as-control", "the control connection's certificate",
+                 "the control connection was never protected");
+        } else if (control->peer_subject != facts->peer_subject ||
+                   control->peer_issuer != facts->peer_issuer) {
+            fail("peer=same-as-control",
+                 "the control connection's certificate: subject '" + control->peer_subject +
+                     "', issuer '" + control->peer_issuer + "'",
+                 "subject '" + facts->peer_subject + "', issuer '" + facts->peer_issuer + "'");
+        }
+    }
     if (!done() && !step.peer_subject.empty() &&
         !std::regex_search(facts->peer_subject, std::regex(step.peer_subject))) {
         fail("peer-subject", "a server certificate subject matching /" + step.peer_subject + "/",

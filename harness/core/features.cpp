@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 69> kMisbehaviours{
+constexpr std::array<std::string_view, 71> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -82,6 +82,8 @@ constexpr std::array<std::string_view, 69> kMisbehaviours{
     "eprt-bad-proto-accepted",  // answers 200 to EPRT with an unknown network protocol (|3|)
     "epsv-all-ignored",         // still accepts PASV after EPSV ALL
     "rest-refused",             // answers 502 to REST
+    "rest-stor-ignored",        // a STOR after REST writes from byte 0 (replaces the file)
+    "pasv-needs-prot-p",        // with data-tls-required, refuses PASV/EPSV (521) before PROT P
     "data-session-not-resumable",   // never resumes a TLS session on data connections (full
                                     // handshake each time)
     "data-session-resumable-once",  // resumes the control session only on the first data connection

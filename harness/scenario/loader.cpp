@@ -19,10 +19,10 @@ constexpr std::array<std::string_view, 9> kScenarioChildren{
     "title", "description",     "spec", "tags", "roles", "requires", "settings",
     "steps", "negative-control"};
 constexpr std::array<std::string_view, 4> kLevels{"must", "should", "interop", "info"};
-constexpr std::array<std::string_view, 1> kSpecAttrs{"ref"};
+constexpr std::array<std::string_view, 2> kSpecAttrs{"ref", "quote"};
 constexpr std::array<std::string_view, 3> kRolesAttrs{"server", "client", "servers"};
 constexpr std::array<std::string_view, 2> kRoleValues{"under-test", "reference"};
-constexpr std::array<std::string_view, 2> kRequiresAttrs{"server", "misbehave"};
+constexpr std::array<std::string_view, 3> kRequiresAttrs{"server", "misbehave", "conflicts"};
 constexpr std::array<std::string_view, 5> kControlAttrs{"server", "misbehave", "without", "with",
                                                         "without-misbehave"};
 constexpr std::array<std::string_view, 0> kNone{};
@@ -51,6 +51,42 @@ void load_level(XmlFile& f, pugi::xml_node root, Scenario& s) {
     f.error(root, "level",
             "unknown level '" + *level + "'" + did_you_mean(*level, kLevels) +
                 "; use must, should, interop or info");
+}
+
+/// A scenario that quotes its spec takes its level from the strongest keyword quoted:
+/// must needs MUST/SHALL/REQUIRED, should needs SHOULD/RECOMMENDED (and no stronger), and
+/// info or interop must not rest on a MUST or SHOULD it quotes.
+void check_level_against_quotes(XmlFile& f, pugi::xml_node root, const Scenario& s) {
+    std::optional<Level> strongest;
+    bool quoted = false;
+    for (const auto& spec : s.specs) {
+        if (spec.quote.empty()) {
+            continue;
+        }
+        quoted = true;
+        auto level = quote_level(spec.quote);
+        if (level && (!strongest || *level < *strongest)) {
+            strongest = level;
+        }
+    }
+    if (!quoted || !root.attribute("level")) {
+        return;
+    }
+    std::string found = strongest ? "its strongest quoted keyword is " +
+                                        std::string(strongest == Level::must     ? "MUST"
+                                                    : strongest == Level::should ? "SHOULD"
+                                                                                 : "MAY") +
+                                        " (" + std::string(to_string(*strongest)) + ")"
+                                  : "no quote holds MUST, SHOULD or MAY";
+    bool ok = s.level == Level::must     ? strongest == Level::must
+              : s.level == Level::should ? strongest == Level::should
+                                         : !strongest || strongest == Level::info;
+    if (!ok) {
+        f.error(root, "level",
+                "level '" + std::string(to_string(s.level)) + "' does not follow its quotes: " +
+                    found + " (MUST/SHALL/REQUIRED -> must, SHOULD/RECOMMENDED -> should, " +
+                    "MAY/OPTIONAL or none -> info or interop)");
+    }
 }
 
 void load_roles(XmlFile& f, pugi::xml_node roles, Scenario& s) {
@@ -95,6 +131,14 @@ void load_requires(XmlFile& f, pugi::xml_node req, Scenario& s) {
     f.check_attributes(req, kRequiresAttrs);
     f.check_children(req, kNone);
     s.server_features = detail::feature_list(f, req, "server");
+    s.conflicting_features = detail::feature_list(f, req, "conflicts");
+    for (const auto& name : s.conflicting_features) {
+        if (std::find(s.server_features.begin(), s.server_features.end(), name) !=
+            s.server_features.end()) {
+            f.error(req, "conflicts",
+                    "'" + name + "' is both required (server=) and in conflicts=");
+        }
+    }
     for (auto& name : split_words(req.attribute("misbehave").value())) {
         if (!is_known_misbehaviour(name)) {
             f.error(
@@ -225,9 +269,14 @@ void load_body(XmlFile& f, pugi::xml_node root, Scenario& s) {
     for (pugi::xml_node spec : root.children("spec")) {
         f.check_attributes(spec, kSpecAttrs);
         f.check_children(spec, kNone, true);
-        s.specs.push_back(
-            {f.required(spec, "ref").value_or(""), collapse_whitespace(spec.text().get())});
+        s.specs.push_back({f.required(spec, "ref").value_or(""),
+                           collapse_whitespace(spec.text().get()),
+                           collapse_whitespace(spec.attribute("quote").value()), f.pos(spec)});
+        if (spec.attribute("quote") && s.specs.back().quote.empty()) {
+            f.error(spec, "quote", "empty quote: copy the sentence the scenario tests");
+        }
     }
+    check_level_against_quotes(f, root, s);
     s.tags = split_words(text_of(f, f.single(root, "tags", false)));
     pugi::xml_node roles = f.single(root, "roles", false);
     load_roles(f, roles, s);

@@ -15,12 +15,15 @@ constexpr std::array<std::string_view, 11> kStepKinds{
     "connect",  "send",         "expect",    "tls-handshake", "login",     "tls-shutdown",
     "send-raw", "expect-close", "data-open", "transfer",      "tls-assert"};
 // Every step also accepts these; the arrays below list them first.
-constexpr std::array<std::string_view, 4> kConnectAttrs{"if", "unless", "timeout", "implicit"};
-constexpr std::array<std::string_view, 3> kSendAttrs{"if", "unless", "timeout"};
-constexpr std::array<std::string_view, 6> kExpectAttrs{"if",   "unless", "timeout",
-                                                       "code", "text",   "reason"};
-constexpr std::array<std::string_view, 5> kLoginAttrs{"if", "unless", "timeout", "user",
-                                                      "password"};
+// (if-reply is reference-step only: client steps read no replies.)
+constexpr std::array<std::string_view, 5> kConnectAttrs{"if", "unless", "timeout", "if-reply",
+                                                        "implicit"};
+constexpr std::array<std::string_view, 4> kSendAttrs{"if", "unless", "timeout", "if-reply"};
+constexpr std::array<std::string_view, 8> kExpectAttrs{"if",   "unless", "timeout", "if-reply",
+                                                       "code", "text",   "reason",  "close"};
+constexpr std::array<std::string_view, 6> kLoginAttrs{"if",       "unless", "timeout",
+                                                      "if-reply", "user",   "password"};
+constexpr std::array<std::string_view, 1> kCloseValues{"allowed"};
 constexpr std::array<std::string_view, 1> kExpectChildren{"line"};
 constexpr std::array<std::string_view, 0> kNone{};
 
@@ -61,6 +64,7 @@ ExpectStep load_expect(XmlFile& f, pugi::xml_node node) {
         check_regex(f, line, "", re);
         r.line_regexes.push_back(std::move(re));
     }
+    step.close_acceptable = choice_attr(f, node, "close", kCloseValues).has_value();
     return step;
 }
 
@@ -257,6 +261,7 @@ std::vector<Step> load_steps(XmlFile& f, pugi::xml_node steps) {
     f.check_children(steps, kStepKinds);
     std::vector<Step> out;
     bool any = false;
+    bool seen_expect = false;  // if-reply looks at the last unguarded <expect>'s reply
     for (pugi::xml_node node : steps.children()) {
         if (node.type() != pugi::node_element) {
             continue;
@@ -268,6 +273,23 @@ std::vector<Step> load_steps(XmlFile& f, pugi::xml_node steps) {
         }
         Step step{std::move(*body), f.pos(node), std::nullopt, {}, {}};
         step.guard = load_step_guard(f, node);
+        if (pugi::xml_attribute a = node.attribute("if-reply")) {
+            for (const auto& alt : split_alternatives(a.value())) {
+                if (!is_valid_code_pattern(alt)) {
+                    f.error(node, "if-reply",
+                            "bad code pattern '" + alt +
+                                "' (use 3 digits like 234, a class like 5xx, alternatives "
+                                "joined by |)");
+                }
+                step.if_reply.push_back({alt});
+            }
+            if (!seen_expect) {
+                f.error(node, "if-reply",
+                        "if-reply needs an <expect> (without if-reply) before this step");
+            }
+        } else if (std::holds_alternative<ExpectStep>(step.body)) {
+            seen_expect = true;
+        }
         out.push_back(std::move(step));
     }
     if (!any) {

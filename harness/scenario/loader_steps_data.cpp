@@ -13,14 +13,16 @@ namespace fc::detail {
 namespace {
 
 // Every step also accepts if, unless and timeout; the arrays below list them first.
-constexpr std::array<std::string_view, 3> kRawAttrs{"if", "unless", "timeout"};
-constexpr std::array<std::string_view, 6> kCloseAttrs{"if",   "unless", "timeout",
+constexpr std::array<std::string_view, 4> kRawAttrs{"if", "unless", "timeout", "if-reply"};
+constexpr std::array<std::string_view, 7> kCloseAttrs{"if",   "unless", "timeout", "if-reply",
                                                       "code", "text",   "reason"};
-constexpr std::array<std::string_view, 8> kOpenAttrs{"if",     "unless", "timeout", "mode",
-                                                     "source", "code",   "text",    "reason"};
-constexpr std::array<std::string_view, 13> kTransferAttrs{
-    "if",           "unless", "timeout",     "command", "protect", "resume", "size",
-    "close-notify", "verify", "expect-data", "code",    "text",    "reason"};
+constexpr std::array<std::string_view, 9> kOpenAttrs{
+    "if", "unless", "timeout", "if-reply", "mode", "source", "code", "text", "reason"};
+constexpr std::array<std::string_view, 16> kTransferAttrs{
+    "if",          "unless", "timeout", "if-reply", "command",      "protect",
+    "resume",      "size",   "offset",  "verify",   "close-notify", "preliminary",
+    "expect-data", "code",   "text",    "reason"};
+constexpr std::array<std::string_view, 2> kPreliminary{"allowed", "forbidden"};
 constexpr std::array<std::string_view, 0> kNone{};
 
 constexpr std::array<std::string_view, 4> kModes{"pasv", "epsv", "port", "eprt"};
@@ -132,6 +134,21 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
             step.verify = bool_attr(f, node, "verify").value_or(false);
         }
     }
+    if (pugi::xml_attribute a = node.attribute("offset")) {
+        auto offset = parse_size(a.value());
+        if (!offset) {
+            f.error(node, "offset",
+                    "bad offset '" + std::string(a.value()) + "' (bytes like 1000, or 64k)");
+        } else if (!step.upload && !step.verify) {
+            f.error(node, "offset",
+                    "offset on a download without verify=\"true\": it says where the "
+                    "verified bytes start");
+        } else {
+            step.offset = *offset;
+        }
+    }
+    step.preliminary_forbidden =
+        choice_attr(f, node, "preliminary", kPreliminary).value_or("allowed") == "forbidden";
     step.data = choice_attr(f, node, "expect-data", kDataOutcomes).value_or(step.data);
     step.reply = optional_reply(f, node);
     return step;

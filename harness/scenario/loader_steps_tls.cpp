@@ -11,12 +11,15 @@ namespace fc::detail {
 namespace {
 
 // Every step also accepts if, unless and timeout; the arrays below list them first.
-constexpr std::array<std::string_view, 10> kHandshakeAttrs{
-    "if", "unless", "timeout", "expect", "min", "max", "cert", "sni", "verify", "ciphers"};
-constexpr std::array<std::string_view, 4> kShutdownAttrs{"if", "unless", "timeout",
+constexpr std::array<std::string_view, 11> kHandshakeAttrs{
+    "if",  "unless", "timeout", "if-reply", "expect", "min",
+    "max", "cert",   "sni",     "verify",   "ciphers"};
+constexpr std::array<std::string_view, 5> kShutdownAttrs{"if", "unless", "timeout", "if-reply",
                                                          "peer-close-notify"};
-constexpr std::array<std::string_view, 8> kAssertAttrs{
-    "if", "unless", "timeout", "channel", "version", "resumed", "close-notify", "peer-subject"};
+constexpr std::array<std::string_view, 10> kAssertAttrs{
+    "if",      "unless",       "timeout",      "if-reply", "channel",
+    "version", "close-notify", "peer-subject", "peer",     "resumed"};
+constexpr std::array<std::string_view, 1> kPeerValues{"same-as-control"};
 constexpr std::array<std::string_view, 0> kNone{};
 
 constexpr std::array<std::string_view, 3> kOutcomes{"success", "failure", "success-or-close"};
@@ -98,14 +101,22 @@ TlsAssertStep load_tls_assert(XmlFile& f, pugi::xml_node node) {
         }
         check_regex(f, node, "peer-subject", step.peer_subject);
     }
+    if (node.attribute("peer")) {
+        step.peer_same_as_control = choice_attr(f, node, "peer", kPeerValues).has_value();
+        if (step.channel != "data") {
+            f.error(node, "peer",
+                    "peer=\"same-as-control\" compares the data connection's certificate: "
+                    "add channel=\"data\"");
+        }
+    }
     bool any = false;
-    for (std::string_view attr : {"version", "resumed", "close-notify", "peer-subject"}) {
+    for (std::string_view attr : {"version", "resumed", "close-notify", "peer-subject", "peer"}) {
         any = any || node.attribute(std::string(attr).c_str());
     }
     if (!any) {
         f.error(node,
-                "<tls-assert> asserts nothing: give version, resumed, close-notify or "
-                "peer-subject");
+                "<tls-assert> asserts nothing: give version, resumed, close-notify, "
+                "peer-subject or peer");
     }
     return step;
 }

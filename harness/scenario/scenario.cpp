@@ -1,8 +1,8 @@
 #include "harness/scenario/scenario.hpp"
 
 #include <algorithm>
-
 #include <array>
+#include <cctype>
 
 namespace fc {
 
@@ -70,6 +70,54 @@ std::string EventPattern::describe() const {
         out += " " + f.name + "=" + f.value;
     }
     return out;
+}
+
+std::optional<Level> quote_level(std::string_view quote) {
+    // Whole words only, any case: "must" in "mustn't" counts, "mayor" does not.
+    std::optional<Level> strongest;
+    std::size_t i = 0;
+    while (i < quote.size()) {
+        if (!std::isalpha(static_cast<unsigned char>(quote[i]))) {
+            ++i;
+            continue;
+        }
+        std::size_t start = i;
+        while (i < quote.size() && std::isalpha(static_cast<unsigned char>(quote[i]))) {
+            ++i;
+        }
+        std::string word(quote.substr(start, i - start));
+        for (char& c : word) {
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        std::optional<Level> level;
+        if (word == "MUST" || word == "SHALL" || word == "REQUIRED") {
+            level = Level::must;
+        } else if (word == "SHOULD" || word == "RECOMMENDED") {
+            level = Level::should;
+        } else if (word == "MAY" || word == "OPTIONAL") {
+            level = Level::info;
+        }
+        // Level's order is must < should < interop < info: the smaller is the stronger.
+        if (level && (!strongest || *level < *strongest)) {
+            strongest = level;
+        }
+    }
+    return strongest;
+}
+
+std::string conflict_reason(const Scenario& scenario,
+                            const std::vector<std::string>& server_features) {
+    std::string names;
+    for (const auto& f : scenario.conflicting_features) {
+        if (std::find(server_features.begin(), server_features.end(), f) != server_features.end()) {
+            names += (names.empty() ? "" : " ") + f;
+        }
+    }
+    if (names.empty()) {
+        return "";
+    }
+    return "needs a server without " + names + " (it has " +
+           (names.find(' ') == std::string::npos ? "it" : "them") + ")";
 }
 
 std::span<const std::string_view> known_variables() {

@@ -27,7 +27,15 @@ enum class Role { under_test, reference };
 struct SpecRef {
     std::string ref;   ///< e.g. "RFC4217 4.2"
     std::string note;  ///< the element's text, may be empty
+    /// The sentence of the spec the scenario tests, word for word (quote=); "" if none.
+    std::string quote;
+    SourcePos pos;  ///< where the <spec> element stands
 };
+
+/// The level a quoted sentence sets by its keyword (RFC 2119 words, in any case, since RFC
+/// 959 and 2228 predate it): MUST/MUST NOT/SHALL/SHALL NOT/REQUIRED -> must, SHOULD/SHOULD
+/// NOT/RECOMMENDED -> should, MAY/OPTIONAL -> info; nullopt when it has none of them.
+std::optional<Level> quote_level(std::string_view quote);
 
 /// One acceptable reply code: exact ("234"), a class ("5xx") or a decade ("53x").
 /// Well-formedness is checked by the loader.
@@ -58,6 +66,9 @@ struct SendStep {
 /// Read one reply and check it.
 struct ExpectStep {
     ReplyExpectation reply;
+    /// close="allowed": the server may close the connection instead of replying (a safe
+    /// refusal); the scenario then ends there and passes.
+    bool close_acceptable = false;
 };
 /// TLS handshake as client on the control connection.
 struct TlsHandshakeStep {
@@ -97,9 +108,11 @@ struct ExpectCloseStep {
 /// connects back). The command is sent and its reply checked; a connection is made for
 /// the next <transfer>.
 struct DataOpenStep {
-    std::string mode = "epsv";              ///< "pasv" "epsv" "port" "eprt"
-    std::string source;                     ///< local address to bind or listen on; "" = 127.0.0.1
-    std::optional<ReplyExpectation> reply;  ///< default: 227 / 229 / 200 by mode
+    std::string mode = "epsv";  ///< "pasv" "epsv" "port" "eprt"
+    std::string source;         ///< local address to bind or listen on; "" = 127.0.0.1
+    /// Default: 227 / 229 / 200 by mode. When it accepts a 4yz/5yz refusal and that comes,
+    /// the next <transfer> is moot: it is skipped (nothing was set up to transfer on).
+    std::optional<ReplyExpectation> reply;
 };
 
 /// A transfer command on the data connection opened by the last <data-open>.
@@ -115,6 +128,12 @@ struct TransferStep {
     /// download: the bytes must equal what this session last uploaded under the same
     /// file name (SHA-256 and length)
     bool verify = false;
+    /// offset= (after a REST the scenario sent): an upload writes at this byte of the file;
+    /// a verified download holds the file's bytes from here on.
+    std::uint64_t offset = 0;
+    /// preliminary="forbidden": a 1yz reply fails the step (a refusal must come before
+    /// any 1yz, RFC 4217 10.2); default allowed.
+    bool preliminary_forbidden = false;
     /// The final reply. Default 226|250. A refusal may come instead of the 1xx reply
     /// (then no data may flow) or after it (a failed data handshake).
     std::optional<ReplyExpectation> reply;
@@ -131,6 +150,9 @@ struct TlsAssertStep {
     std::optional<bool> resumed;
     std::optional<bool> close_notify;  ///< the server sent close_notify (data: before EOF)
     std::string peer_subject;          ///< regex on the server certificate's subject
+    /// peer="same-as-control" (data only): the data connection's server certificate has
+    /// the subject and issuer of the one the control connection got.
+    bool peer_same_as_control = false;
 };
 
 /// USER then PASS (PASS only if USER answered 3xx); passes on 230 (or 202 to PASS).
@@ -157,6 +179,9 @@ struct Step {
     StepBody body;
     SourcePos pos;
     StepGuard guard;
+    /// if-reply="2xx|3xx": run only when the last reply read by an <expect> without
+    /// if-reply matched one of these (branches between replies a spec allows); empty = always.
+    std::vector<CodePattern> if_reply = {};
     /// The element name: "connect", "send", ...
     std::string_view kind() const;
 };
@@ -244,6 +269,9 @@ struct Scenario {
     Role server_role = Role::under_test;
     Role client_role = Role::reference;
     std::vector<std::string> server_features;  ///< features the server must be configured with
+    /// Features the server must not have (<requires conflicts=>): the scenario assumes
+    /// their absence (e.g. USER accepted in clear needs no tls-required).
+    std::vector<std::string> conflicting_features;
     /// Client scenarios: reference-server misbehaviours switched on in the normal run
     /// (<requires misbehave=>; only with server role reference).
     std::vector<std::string> misbehaviours;
@@ -262,6 +290,11 @@ struct Scenario {
     /// True for FXP scenarios (two servers).
     bool fxp() const { return servers == 2; }
 };
+
+/// Why `scenario` cannot run on a server configured with `server_features`: "" when it can,
+/// else "needs a server without tls-required (it has it)" naming every conflicting one.
+std::string conflict_reason(const Scenario& scenario,
+                            const std::vector<std::string>& server_features);
 
 /// Variables a scenario may use in step text; others are a load error.
 std::span<const std::string_view> known_variables();

@@ -115,6 +115,11 @@ void Session::cmd_pasv(const Command& cmd) {
             return;
         }
     }
+    if (bad("pasv-needs-prot-p") && has("data-tls-required") && prot_ != 'P') {
+        // RFC 4217 10.2 says to check the level at the transfer command, not here.
+        reply(521, "Data connections must be protected: PROT P before " + cmd.verb);
+        return;
+    }
     reset_data();
     std::string error;
     pasv_listener_ = shared_.ports.listen(config_.host, &error);
@@ -317,7 +322,9 @@ void Session::cmd_transfer(const Command& cmd) {
         listing_text = std::get<std::string>(r);
     } else if (upload) {
         bool append = v == "APPE" && !bad("appe-overwrites");
-        auto r = vfs_->open_write(cmd.arg, append, append ? 0 : offset);
+        // rest-stor-ignored: the REST offset is dropped, the upload replaces the file.
+        std::uint64_t at = append || bad("rest-stor-ignored") ? 0 : offset;
+        auto r = vfs_->open_write(cmd.arg, append, at);
         if (auto* e = std::get_if<VfsError>(&r)) {
             reset_data();
             reply(e->code, e->message);
