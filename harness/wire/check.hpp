@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "harness/wire/facts.hpp"
 
@@ -42,6 +43,14 @@ struct WireExpect {
     /// close_notify: only data connections on which the client sent application data.
     bool uploads_only = false;
 };
+
+/// An assertion of `kind` with its defaults (and, for tls_version, the version).
+inline WireExpect wire_expect(WireKind kind, std::string version = "") {
+    WireExpect e;
+    e.kind = kind;
+    e.version = std::move(version);
+    return e;
+}
 
 /// The verdict of one assertion.
 enum class WireOutcome { pass, fail, unsupported };
