@@ -1,6 +1,7 @@
 #include "harness/wire/capture.hpp"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <optional>
@@ -121,12 +122,14 @@ CaptureStart WireCapture::start(CancelToken cancel) {
     }
     std::error_code ec;
     fs::remove(spec_.log, ec);
-    // -U with --immediate-mode: every packet reaches the file as it arrives; -Z root keeps
-    // tcpdump from switching to its own user, who may not write the cell's folder.
+    // -U with --immediate-mode: every packet reaches the file as it arrives. As root, -Z root
+    // keeps tcpdump from switching to its own user, who may not write the cell's folder.
     ProcessSpec ps;
-    ps.argv = {
-        spec_.tcpdump, "-i", spec_.interface,     "-n",  "-s", "0", "-U", "--immediate-mode", "-Z",
-        "root",        "-w", spec_.file.string(), filter};
+    ps.argv = {spec_.tcpdump, "-i", spec_.interface, "-n", "-s", "0", "-U", "--immediate-mode"};
+    if (::geteuid() == 0) {
+        ps.argv.insert(ps.argv.end(), {"-Z", "root"});
+    }
+    ps.argv.insert(ps.argv.end(), {"-w", spec_.file.string(), filter});
     ps.stderr_path = spec_.log;
     try {
         process_ = Process::start(ps);
