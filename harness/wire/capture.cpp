@@ -45,14 +45,19 @@ std::uintmax_t size_of(const fs::path& p) {
     return ec ? 0 : n;
 }
 
-// The last line of tcpdump's stderr, for a reason.
-std::string last_words(const std::string& text) {
-    std::string t = text;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) {
-        t.pop_back();
+// tcpdump's messages on one line, without the "listening on" notice, for a reason.
+std::string messages(const std::string& text) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t nl = text.find('\n', at);
+        std::string line = text.substr(at, nl == std::string::npos ? nl : nl - at);
+        at = nl == std::string::npos ? text.size() : nl + 1;
+        if (!line.empty() && line.find("listening on") == std::string::npos) {
+            out += (out.empty() ? "" : " ") + line;
+        }
     }
-    std::size_t nl = t.rfind('\n');
-    return nl == std::string::npos ? t : t.substr(nl + 1);
+    return out.size() > 400 ? out.substr(0, 400) + "..." : out;
 }
 
 }  // namespace
@@ -148,7 +153,7 @@ CaptureStart WireCapture::start(CancelToken cancel) {
             return done("");
         }
         if (!process_->running()) {
-            std::string why = "tcpdump exited before capturing: " + last_words(log);
+            std::string why = "tcpdump exited before capturing: " + messages(log);
             process_.reset();
             return done(why);
         }
@@ -195,7 +200,7 @@ CaptureStop WireCapture::stop() {
     if (out.captured < 0) {
         out.reason = "tcpdump did not finish cleanly (status " +
                      (status ? std::to_string(*status) : std::string("unknown")) +
-                     "): " + last_words(log);
+                     "): " + messages(log);
     } else if (out.dropped > 0) {
         out.reason = std::to_string(out.dropped) + " packets dropped by the kernel";
     }

@@ -289,16 +289,24 @@ TEST_F(WireRealServer, TsharkOpensTheCaptureDecrypted) {
     ASSERT_EQ(data.size(), 1u);
     std::string raw = fc::testing::read_file(cell_ / "capture.pcap");
     EXPECT_EQ(raw.find("wire-proof-"), std::string::npos) << "the payload crossed in clear";
-    // tcp.stream numbers follow the order connections began, from 0: the data connection is
-    // the second one. This is the command harness/wire/README.md documents.
-    CommandOutput out = run_command(
-        {"tshark", "-r", (cell_ / "capture.pcap").string(), "-o",
-         "tls.keylog_file:" + (cell_ / "tls-keys.log").string(), "-d",
-         "tcp.port==" + std::to_string(port_) + ",ftp", "-q", "-z", "follow,tls,ascii,1"},
+    // The commands harness/wire/README.md documents. tcp.stream numbers follow the order
+    // connections began, from 0: the data connection is stream 1.
+    std::string keylog = "tls.keylog_file:" + (cell_ / "tls-keys.log").string();
+    std::string cap = (cell_ / "capture.pcap").string();
+    CommandOutput follow =
+        run_command({"tshark", "-r", cap, "-o", keylog, "-q", "-z", "follow,tls,ascii,1"},
+                    Deadline::after(Millis(60000)), {});
+    ASSERT_EQ(follow.exit_code, 0) << follow.output;
+    EXPECT_NE(follow.output.find(secret.substr(0, secret.size() - 1)), std::string::npos)
+        << follow.output;
+    // The control dialogue, decrypted and dissected as FTP (its port is not 21).
+    CommandOutput control = run_command(
+        {"tshark", "-r", cap, "-o", keylog, "-d", "tcp.port==" + std::to_string(port_) + ",ftp",
+         "-Y", "ftp", "-T", "fields", "-e", "ftp.request.command"},
         Deadline::after(Millis(60000)), {});
-    ASSERT_EQ(out.exit_code, 0) << out.output;
-    EXPECT_NE(out.output.find(secret.substr(0, secret.size() - 1)), std::string::npos)
-        << out.output;
+    ASSERT_EQ(control.exit_code, 0) << control.output;
+    EXPECT_NE(control.output.find("AUTH"), std::string::npos) << control.output;
+    EXPECT_NE(control.output.find("STOR"), std::string::npos) << control.output;  // was in TLS
 }
 
 }  // namespace
