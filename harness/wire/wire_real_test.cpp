@@ -274,6 +274,32 @@ TEST_F(WireRealServer, ClientCertificateSeenInTls12AndDecryptedInTls13) {
     expect_outcome(blind, wire_expect(WireKind::client_cert_sent), WireOutcome::unsupported);
 }
 
+TEST_F(WireRealServer, ServerMisbehavioursShowOnTheWire) {
+    // Negative controls for two assertion kinds: no resumption on data connections, and a
+    // download closed without the server's close_notify.
+    start_server(
+        {"--misbehave", "data-session-not-resumable", "--misbehave", "data-no-close-notify"});
+    start_capture();
+    write("root/file.txt", "download me\n");
+    ASSERT_EQ(curl({"--ssl-reqd", url("file.txt"), "-o", "got.txt"}), 0);
+    WireFacts f = stop_and_read();
+    auto data = f.of_role(Role::data);
+    ASSERT_EQ(data.size(), 1u);
+    EXPECT_EQ(data[0]->tls.resumed, Tri::no);
+    EXPECT_EQ(server_data_resumed(), std::vector<bool>{false});
+    WireCheck resumed = check_wire(f, wire_expect(WireKind::data_resumed));
+    EXPECT_EQ(resumed.outcome, WireOutcome::fail);
+    EXPECT_NE(resumed.reason.find("was a full handshake"), std::string::npos) << resumed.reason;
+    WireExpect server_close = wire_expect(WireKind::close_notify);
+    server_close.side = WireSide::server;
+    WireCheck closed = check_wire(f, server_close);
+    EXPECT_EQ(closed.outcome, WireOutcome::fail);
+    EXPECT_NE(closed.reason.find("no close_notify from the server"), std::string::npos)
+        << closed.reason;
+    EXPECT_EQ(data[0]->tls_server().app_bytes, 12u);
+    expect_outcome(f, wire_expect(WireKind::data_protected), WireOutcome::pass);
+}
+
 TEST_F(WireRealServer, TsharkOpensTheCaptureDecrypted) {
     CommandOutput probe = run_command({"tshark", "--version"}, Deadline::after(Millis(20000)), {});
     if (!probe.error.empty() || probe.exit_code != 0) {
