@@ -1,9 +1,13 @@
 #include "harness/wire/capture.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
 #include <fstream>
@@ -39,10 +43,18 @@ long long stat_before(const std::string& text, const std::string& label) {
     return begin == end ? -1 : std::stoll(text.substr(begin, end - begin));
 }
 
-std::uintmax_t size_of(const fs::path& p) {
-    std::error_code ec;
-    auto n = fs::file_size(p, ec);
-    return ec ? 0 : n;
+// The last `n` bytes of a file ("" if it cannot be read).
+std::string tail_of(const fs::path& p, std::size_t n) {
+    std::ifstream in(p, std::ios::binary | std::ios::ate);
+    if (!in) {
+        return "";
+    }
+    auto size = static_cast<std::size_t>(in.tellg());
+    std::size_t from = size > n ? size - n : 0;
+    in.seekg(static_cast<std::streamoff>(from));
+    std::string text(size - from, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    return text;
 }
 
 // tcpdump's messages on one line, without the "listening on" notice, for a reason.
@@ -125,12 +137,29 @@ CaptureStart WireCapture::start(CancelToken cancel) {
     } catch (const std::invalid_argument& e) {
         return done(std::string("bad capture filter: ") + e.what());
     }
+    marker_fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in self{};
+    self.sin_family = AF_INET;
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t self_len = sizeof self;
+    if (marker_fd_ < 0 ||
+        ::bind(marker_fd_, reinterpret_cast<sockaddr*>(&self), sizeof self) != 0 ||
+        ::getsockname(marker_fd_, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) {
+        return done(std::string("cannot open the capture's marker socket: ") +
+                    std::strerror(errno));
+    }
+    marker_port_ = ntohs(self.sin_port);
+    filter = "(" + filter + ") or (udp and dst host 127.0.0.1 and dst port " +
+             std::to_string(marker_port_) + ")";
     std::error_code ec;
     fs::remove(spec_.log, ec);
     // -U with --immediate-mode: every packet reaches the file as it arrives. As root, -Z root
     // keeps tcpdump from switching to its own user, who may not write the cell's folder.
     ProcessSpec ps;
-    ps.argv = {spec_.tcpdump, "-i", spec_.interface, "-n", "-s", "0", "-U", "--immediate-mode"};
+    // -B: a 16 MiB kernel buffer; the default 2 MiB holds only a few 64 KiB loopback packets
+    // and the kernel drops packets when tcpdump falls behind on a busy machine.
+    ps.argv = {spec_.tcpdump, "-i", spec_.interface, "-n", "-s",
+               "0",           "-B", "16384",         "-U", "--immediate-mode"};
     if (::geteuid() == 0) {
         ps.argv.insert(ps.argv.end(), {"-Z", "root"});
     }
@@ -178,18 +207,25 @@ CaptureStop WireCapture::stop() {
     }
     stopped_ = true;
     auto begun = Clock::now();
-    // Packets sent just before stop() may still be on their way into the file: wait until
-    // it has not grown for a short while (bounded).
-    Deadline settle = Deadline::after(Millis(300));
-    auto size = size_of(spec_.file);
-    auto stable_since = Clock::now();
-    while (!settle.expired() && Clock::now() - stable_since < Millis(15)) {
-        std::this_thread::sleep_for(Millis(3));
-        auto now = size_of(spec_.file);
-        if (now != size) {
-            size = now;
-            stable_since = Clock::now();
+    // tcpdump reads packets in order: once the marker is in the file, so is everything sent
+    // before it. SIGTERM alone would drop what tcpdump had not read yet.
+    std::string token =
+        "fc-wire-marker-" + std::to_string(::getpid()) + "-" + std::to_string(marker_port_);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(marker_port_);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool seen = false;
+    Deadline deadline = Deadline::after(Millis(2000));
+    Deadline resend = Deadline::after(Millis(0));
+    while (!seen && !deadline.expired() && process_->running()) {
+        if (resend.expired()) {  // again now and then, in case the kernel dropped it
+            ::sendto(marker_fd_, token.data(), token.size(), 0,
+                     reinterpret_cast<const sockaddr*>(&to), sizeof to);
+            resend = Deadline::after(Millis(250));
         }
+        std::this_thread::sleep_for(Millis(2));
+        seen = tail_of(spec_.file, 65536 + 4096).find(token) != std::string::npos;
     }
     process_->stop(Millis(2000));  // SIGTERM: tcpdump flushes its file and prints counts
     std::optional<int> status = process_->exit_status();
@@ -197,12 +233,15 @@ CaptureStop WireCapture::stop() {
     out.captured = stat_before(log, "packets captured");
     out.dropped = stat_before(log, "packets dropped by kernel");
     out.took = std::chrono::duration_cast<Millis>(Clock::now() - begun);
+    if (!seen) {
+        out.reason = "tcpdump had not written all packets within 2 s; ";
+    }
     if (out.captured < 0) {
-        out.reason = "tcpdump did not finish cleanly (status " +
-                     (status ? std::to_string(*status) : std::string("unknown")) +
-                     "): " + messages(log);
+        out.reason += "tcpdump did not finish cleanly (status " +
+                      (status ? std::to_string(*status) : std::string("unknown")) +
+                      "): " + messages(log);
     } else if (out.dropped > 0) {
-        out.reason = std::to_string(out.dropped) + " packets dropped by the kernel";
+        out.reason += std::to_string(out.dropped) + " packets dropped by the kernel";
     }
     out.ok = out.reason.empty();
     return out;

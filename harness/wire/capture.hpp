@@ -34,7 +34,7 @@ struct CaptureSpec {
     Millis start_timeout{5000};       ///< until tcpdump says it is listening
 };
 
-/// The BPF filter for a spec, e.g.
+/// The BPF filter for a spec (TCP traffic only; WireCapture adds its marker), e.g.
 /// "tcp and (host 127.0.0.1) and (port 2121 or portrange 30000-30009)". Throws
 /// std::invalid_argument for an address that is not numeric IPv4/IPv6 or an empty range.
 std::string bpf_filter(const CaptureSpec& spec);
@@ -68,8 +68,10 @@ public:
     /// Starts tcpdump (its own process group) and returns once it is listening, so traffic
     /// sent afterwards is captured. Never throws for an environment problem: the result says.
     CaptureStart start(CancelToken cancel = {});
-    /// Lets packets still in flight be written, then SIGTERM (tcpdump flushes and exits),
-    /// bounded in time (~2.5 s at worst).
+    /// Makes sure every packet sent before the call is in the file (a marker datagram to
+    /// the capture's own UDP port must reach the file first), then SIGTERM (tcpdump flushes
+    /// and exits); bounded in time (~4.5 s at worst). Not ok when the marker never arrived
+    /// or the kernel dropped packets: the facts of such a capture may miss packets.
     CaptureStop stop();
     bool running() const;
     const CaptureSpec& spec() const { return spec_; }
@@ -78,6 +80,8 @@ private:
     CaptureSpec spec_;
     std::unique_ptr<Process> process_;
     bool stopped_ = false;
+    int marker_fd_ = -1;  // a UDP socket on 127.0.0.1 that the filter also captures
+    std::uint16_t marker_port_ = 0;
 };
 
 }  // namespace fc::wire

@@ -64,7 +64,9 @@ struct WireCheck {
     std::string reason;
 };
 
-/// Evaluates one assertion. Any connection that violates it makes it fail; otherwise any
+/// Evaluates one assertion. Connections whose SYN is not in the capture began before it
+/// (e.g. the tail of a previous cell on a pooled server) and are ignored. Any connection
+/// that violates the assertion makes it fail; otherwise any
 /// connection whose fact is unknown (no key, capture unreadable) makes it unsupported;
 /// an assertion about data connections with none in the capture fails.
 WireCheck check_wire(const WireFacts& facts, const WireExpect& expect);

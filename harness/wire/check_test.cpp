@@ -13,7 +13,7 @@ WireConnection tls_data(int index, std::uint16_t version = 0x0304) {
     c.client_addr = c.server_addr = "127.0.0.1";
     c.client_port = static_cast<std::uint16_t>(40000 + index);
     c.server_port = static_cast<std::uint16_t>(30000 + index);
-    c.has_payload = c.starts_with_tls = true;
+    c.has_payload = c.starts_with_tls = c.syn_seen = true;
     c.tls.client_hello = c.tls.server_hello = true;
     c.tls.version = version;
     c.tls.resumed = Tri::yes;
@@ -59,6 +59,17 @@ TEST(WireCheck, AllGoodPassesWithACount) {
     WireCheck v = check_wire(f, wire_expect(WireKind::tls_version, "TLS 1.3"));
     EXPECT_EQ(v.outcome, WireOutcome::pass);
     EXPECT_EQ(v.reason, "tls-version: 3 connections checked");
+}
+
+TEST(WireCheck, ConnectionsBegunBeforeTheCaptureAreIgnored) {
+    WireConnection tail = tls_data(2);
+    tail.syn_seen = false;
+    tail.starts_with_tls = false;  // its first captured bytes are not its first bytes
+    WireCheck c =
+        check_wire(facts({control(), tail, tls_data(3)}), wire_expect(WireKind::data_protected));
+    EXPECT_EQ(c.outcome, WireOutcome::pass);
+    EXPECT_EQ(c.reason,
+              "data-protected: 1 data connection checked (1 begun before the capture ignored)");
 }
 
 TEST(WireCheck, NoDataConnectionIsAFailureNotAVacuousPass) {

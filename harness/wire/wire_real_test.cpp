@@ -37,8 +37,10 @@ protected:
         std::signal(SIGPIPE, SIG_IGN);
         dir_ = new fc::testing::TempDir("wire");
         pki_ = new PkiFiles(make_test_pki(dir_->path() / "pki"));
+        ports_ = new PortAllocator();  // one for the suite: no test reuses another's ports
     }
     static void TearDownTestSuite() {
+        delete ports_;
         delete pki_;
         delete dir_;
     }
@@ -52,8 +54,8 @@ protected:
     }
 
     void start_server(const std::vector<std::string>& extra = {}) {
-        port_ = ports_.port();
-        range_ = ports_.range(10);
+        port_ = ports_->port();
+        range_ = ports_->range(10);
         std::vector<std::string> argv = {
             FTPS_CONFORM_BINARY,
             "serve",
@@ -154,7 +156,7 @@ protected:
 
     static fc::testing::TempDir* dir_;
     static PkiFiles* pki_;
-    PortAllocator ports_;
+    static PortAllocator* ports_;
     fs::path cell_;
     std::uint16_t port_ = 0;
     std::pair<std::uint16_t, std::uint16_t> range_;
@@ -165,6 +167,7 @@ protected:
 
 fc::testing::TempDir* WireRealServer::dir_ = nullptr;
 PkiFiles* WireRealServer::pki_ = nullptr;
+PortAllocator* WireRealServer::ports_ = nullptr;
 
 void expect_outcome(const WireFacts& f, const WireExpect& e, WireOutcome want) {
     WireCheck c = check_wire(f, e);
