@@ -151,8 +151,9 @@ private:
             f_.notes.push_back(error);
             return;
         }
-        if (sh.hello_retry) {
+        if (sh.hello_retry) {  // only TLS 1.3 has these; the real ServerHello follows
             f_.hello_retry = true;
+            f_.version = sh.version();
             return;
         }
         f_.sh = sh;
@@ -199,9 +200,8 @@ private:
                     while (d.plain_hs.next(type, body)) {
                         handshake_message(d, type, body);
                     }
-                    if (tls13() && (!d.is_client || f_.server_hello)) {
-                        protected_now = !d.is_client;  // the server protects after ServerHello
-                    }
+                    // The server protects everything after its (final) ServerHello.
+                    protected_now = !d.is_client && tls13() && f_.server_hello;
                     if (protected_now && !d.keys.ready()) {
                         setup_keys(d);
                     }

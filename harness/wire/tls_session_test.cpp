@@ -84,6 +84,34 @@ TEST(WireTls, WithoutKeysCloseNotifyAndTls13ClientCertAreUnknown) {
     EXPECT_EQ(g.client.app_bytes, 5u);
 }
 
+TEST(WireTls, Tls13KeyUpdateIsFollowed) {
+    TestIdentity id;
+    TlsRun run;
+    run.key_update = true;
+    run.upload = std::string(3000, 'k');
+    TlsTranscript t;
+    run_tls(id, run, t);
+    TlsFacts f = read_back(t, true);
+    EXPECT_EQ(f.keys, "decrypted");  // records after the KeyUpdate opened with the next secret
+    EXPECT_EQ(f.client.app_bytes, 3000u);
+    EXPECT_EQ(f.client.close_notify, Tri::yes);
+}
+
+TEST(WireTls, HelloRetryRequestIsSkipped) {
+    TestIdentity id;
+    TlsRun run;
+    run.client_groups = "P-256:X25519";
+    run.server_groups = "X25519";  // the client's key share (P-256) is refused: HRR
+    run.upload = "after retry";
+    TlsTranscript t;
+    run_tls(id, run, t);
+    TlsFacts f = read_back(t, true);
+    EXPECT_TRUE(f.hello_retry);
+    EXPECT_EQ(f.version, 0x0304);
+    EXPECT_EQ(f.keys, "decrypted");
+    EXPECT_EQ(f.client.app_bytes, 11u);
+}
+
 TEST(WireTls, KeyLogOfAnotherConnectionLeavesFactsUnknown) {
     TestIdentity id;
     TlsTranscript a, b;

@@ -92,6 +92,7 @@ protected:
         spec.file = cell_ / "capture.pcap";
         spec.addresses = {"127.0.0.1"};
         spec.ports = {{port_, port_}, {range_.first, range_.second}};
+        spec.ports.insert(spec.ports.end(), extra_ports_.begin(), extra_ports_.end());
         capture_ = std::make_unique<WireCapture>(spec);
         CaptureStart s = capture_->start();
         ASSERT_TRUE(s.ok) << s.reason << " (ci/bootstrap installs tcpdump)";
@@ -104,13 +105,18 @@ protected:
                                          "20",   "--cacert", pki_->ca_cert.string(),
                                          "-u",   "alice:pw"};
         argv.insert(argv.end(), args.begin(), args.end());
+        return run_client(argv);
+    }
+
+    // Runs a client in the test's folder with SSLKEYLOGFILE set; returns its exit status.
+    int run_client(const std::vector<std::string>& argv) {
         ProcessSpec spec;
         spec.argv = argv;
         spec.cwd = cell_;
-        spec.stderr_path = cell_ / "curl.log";
+        spec.stderr_path = cell_ / "client.log";
         spec.env = {{"SSLKEYLOGFILE", (cell_ / "tls-keys.log").string()}};
         auto p = Process::start(spec);
-        EXPECT_TRUE(p->wait(Deadline::after(Millis(30000)), {})) << "curl did not finish";
+        EXPECT_TRUE(p->wait(Deadline::after(Millis(30000)), {})) << argv[0] << " did not finish";
         auto status = p->exit_status();
         return status ? *status : -1;
     }
@@ -162,6 +168,7 @@ protected:
     std::pair<std::uint16_t, std::uint16_t> range_;
     std::unique_ptr<Process> server_;
     std::unique_ptr<WireCapture> capture_;
+    std::vector<PortRange> extra_ports_;  ///< captured too (active-mode client ports)
     double start_ms_ = 0;
 };
 
@@ -275,6 +282,36 @@ TEST_F(WireRealServer, ClientCertificateSeenInTls12AndDecryptedInTls13) {
     EXPECT_EQ(blind_control[0]->tls.client_cert_sent, Tri::unknown);  // TLS 1.3: encrypted
     EXPECT_EQ(blind_control[1]->tls.client_cert_sent, Tri::yes);      // TLS 1.2: in clear
     expect_outcome(blind, wire_expect(WireKind::client_cert_sent), WireOutcome::unsupported);
+}
+
+TEST_F(WireRealServer, ActiveModeDataConnectionsKeepTheFtpClientAsTlsClient) {
+    // lftp (GnuTLS, whose SSLKEYLOGFILE lines decrypt too) in active mode: the server
+    // connects to the client, and the client is still the TLS client.
+    start_server();
+    auto client_ports = ports_->range(5);
+    extra_ports_ = {{client_ports.first, client_ports.second}};
+    start_capture();
+    write("up.txt", "active\n");
+    std::string script =
+        "set ftp:ssl-force true; set ftp:ssl-protect-data true; "
+        "set ssl:ca-file " +
+        pki_->ca_cert.string() + "; set ftp:passive-mode off; set ftp:port-range " +
+        std::to_string(client_ports.first) + "-" + std::to_string(client_ports.second) +
+        "; put up.txt; quit";
+    ASSERT_EQ(run_client({"lftp", "-u", "alice,pw", "-e", script,
+                          "ftp://127.0.0.1:" + std::to_string(port_)}),
+              0);
+    WireFacts f = stop_and_read();
+    auto data = f.of_role(Role::data);
+    ASSERT_EQ(data.size(), 1u);
+    EXPECT_GE(data[0]->server_port, client_ports.first);  // the server connected to lftp
+    EXPECT_LE(data[0]->server_port, client_ports.second);
+    EXPECT_FALSE(data[0]->tls_client_is_tcp_client);
+    EXPECT_EQ(data[0]->tls.keys, "decrypted");
+    EXPECT_EQ(data[0]->tls_client().app_bytes, 7u);
+    EXPECT_EQ(data[0]->tls_client().close_notify, Tri::yes);
+    EXPECT_EQ(std::vector<bool>{data[0]->tls.resumed == Tri::yes}, server_data_resumed());
+    expect_outcome(f, wire_expect(WireKind::data_protected), WireOutcome::pass);
 }
 
 TEST_F(WireRealServer, ServerMisbehavioursShowOnTheWire) {

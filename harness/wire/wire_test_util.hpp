@@ -141,6 +141,8 @@ struct TlsRun {
     std::string upload, download;   ///< application data each way
     bool client_close_notify = true, server_close_notify = true;
     bool no_tickets = false;  ///< the server issues no session tickets (TLS 1.2: session ids)
+    std::string client_groups, server_groups;  ///< key exchange groups; "" default
+    bool key_update = false;  ///< TLS 1.3: the client updates its keys before the upload
 };
 
 /// What crossed the "wire" and the key log lines.
@@ -175,6 +177,12 @@ public:
                     SSL_CTX_set_cipher_list(c, config.ciphers.c_str());
                 }
             }
+        }
+        if (!config.client_groups.empty()) {
+            SSL_CTX_set1_groups_list(cctx_, config.client_groups.c_str());
+        }
+        if (!config.server_groups.empty()) {
+            SSL_CTX_set1_groups_list(sctx_, config.server_groups.c_str());
         }
         SSL_CTX_use_certificate(sctx_, id.cert);
         SSL_CTX_use_PrivateKey(sctx_, id.key);
@@ -232,6 +240,9 @@ public:
             throw std::runtime_error("in-memory TLS handshake did not finish");
         }
         char sink[65536];
+        if (opt.key_update) {
+            SSL_key_update(c, SSL_KEY_UPDATE_NOT_REQUESTED);
+        }
         if (!opt.upload.empty()) {
             SSL_write(c, opt.upload.data(), static_cast<int>(opt.upload.size()));
             pump();
