@@ -59,6 +59,11 @@ WireCheck judge(const WireConnection& c, const WireExpect& e) {
             if (!c.starts_with_tls) {
                 return fail("began in clear: '" + c.first_bytes + "'");
             }
+            if (c.from_client.clear_bytes + c.from_server.clear_bytes > 0) {
+                return fail("left TLS: " +
+                            std::to_string(c.from_client.clear_bytes + c.from_server.clear_bytes) +
+                            " bytes travelled outside TLS records after the handshake began");
+            }
             break;
         case WireKind::no_clear_data:
             if (c.from_client.clear_bytes + c.from_server.clear_bytes > 0) {

@@ -12,7 +12,7 @@ namespace fc::wire {
 
 /// The kinds of wire assertion.
 enum class WireKind {
-    data_protected,    ///< every data connection is TLS from its first byte
+    data_protected,    ///< every data connection is TLS from its first byte to its last
     tls_version,       ///< every connection in scope negotiated WireExpect::version
     data_resumed,      ///< every data connection resumed a TLS session
     client_cert_sent,  ///< the client presented a certificate on every connection in scope
