@@ -1,0 +1,55 @@
+#pragma once
+// Reading capture files (pcap and pcapng, as tcpdump and dumpcap write them) and decoding
+// their frames down to TCP segments. Only what a loopback FTPS capture needs: Ethernet,
+// Linux cooked (v1 and v2), BSD loopback and raw IP link types; IPv4 and IPv6; TCP.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fc::wire {
+
+/// One captured frame as stored in the file.
+struct Frame {
+    double time = 0.0;           ///< seconds since the epoch
+    std::uint32_t link = 0;      ///< link type (LINKTYPE_*) of the interface it was taken on
+    std::uint32_t wire_len = 0;  ///< length on the wire; > data.size() when cut by the snaplen
+    std::string data;            ///< the captured bytes
+};
+
+/// Every frame of a capture file, or why it could not be read.
+struct FrameList {
+    std::vector<Frame> frames;
+    std::string format;      ///< "pcap" or "pcapng"
+    std::string error;       ///< "" when the whole file was read; frames before a fault are kept
+    bool truncated = false;  ///< the file ended inside a record (a capture still being written)
+};
+
+/// Parses a pcap or pcapng image held in memory (the format is found from its magic).
+FrameList parse_capture(std::string_view bytes);
+
+/// Reads and parses a capture file. A missing or unreadable file sets `error`.
+FrameList read_capture_file(const std::filesystem::path& path);
+
+/// A TCP segment decoded from a frame.
+struct TcpSegment {
+    double time = 0.0;
+    std::string src, dst;  ///< numeric addresses ("127.0.0.1", "::1")
+    std::uint16_t sport = 0, dport = 0;
+    std::uint32_t seq = 0, ack = 0;
+    bool syn = false, ack_flag = false, fin = false, rst = false;
+    std::string payload;       ///< the captured TCP payload
+    bool payload_cut = false;  ///< the frame was cut by the snaplen: payload incomplete
+};
+
+/// Decodes a frame into a TCP segment. False for anything else (ARP, UDP, IP fragments,
+/// unknown link types) and for malformed headers.
+bool decode_tcp(const Frame& frame, TcpSegment& out);
+
+/// Link types understood by decode_tcp().
+inline constexpr std::uint32_t kLinkNull = 0, kLinkEthernet = 1, kLinkRaw = 101,
+                               kLinkLinuxSll = 113, kLinkIpv4 = 228, kLinkIpv6 = 229,
+                               kLinkLinuxSll2 = 276;
+
+}  // namespace fc::wire
