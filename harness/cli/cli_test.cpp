@@ -156,6 +156,20 @@ TEST(Cli, ListScenariosAndServers) {
     CliResult v = run_cli({"list", "servers"});
     EXPECT_EQ(v.exit_code, 0) << v.err;
     EXPECT_NE(v.out.find("proftpd"), std::string::npos) << v.out;
+    // Each line carries the version the manifest's version command reports.
+    auto line_of = [](const std::string& out, const std::string& name) {
+        std::istringstream lines(out);
+        for (std::string line; std::getline(lines, line);) {
+            if (line.rfind(name + " ", 0) == 0) {
+                return line;
+            }
+        }
+        return std::string();
+    };
+    EXPECT_NE(line_of(v.out, "reference").find(FTPS_CONFORM_VERSION), std::string::npos) << v.out;
+    CliResult c = run_cli({"list", "clients"});
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    EXPECT_NE(line_of(c.out, "reference").find(FTPS_CONFORM_VERSION), std::string::npos) << c.out;
     CliResult bad = run_cli({"list", "scenario"});
     EXPECT_EQ(bad.exit_code, 2);
 }

@@ -5,6 +5,9 @@
 #include "harness/cli/commands.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/text.hpp"
+#include "harness/engine/client_action.hpp"
+#include "harness/engine/endpoint_check.hpp"
+#include "harness/engine/server_instance.hpp"
 
 namespace fc {
 
@@ -19,8 +22,10 @@ void print_help(std::ostream& out) {
     out << "usage: ftps-conform list scenarios [PATH...] | servers | clients [options]\n\n"
            "Lists what is on disk, one line each: id or name, then title.\n"
            "  scenarios  every scenario under PATH (default: scenarios/), with level and area\n"
-           "  servers    every server manifest, with the features it can realise\n"
-           "  clients    every client manifest\n\n"
+           "  servers    every server manifest, its version and the features it can realise\n"
+           "  clients    every client manifest and its version\n"
+           "Versions come from each manifest's version command (as a run reports them);\n"
+           "\"-\" and the reason when it cannot run.\n\n"
         << options_help(kListOptions);
 }
 
@@ -29,6 +34,37 @@ std::string pad(std::string text, std::size_t width) {
         text.resize(width, ' ');
     }
     return text + " ";
+}
+
+// What the version command says, or "-" with the reason (a missing binary, a command
+// that fails): the same probe a run makes before its first cell.
+std::string server_version(const ServerManifest& m, const std::filesystem::path& prefix) {
+    Variables vars = manifest_variables(m, prefix);
+    if (m.version_command.empty()) {
+        return "-";
+    }
+    std::string error;
+    std::string version = probe_version(m.version_command, m.version_regex,
+                                        m.version_stdin_from_stdout, vars, CancelToken{}, &error);
+    return error.empty() ? version : "- (" + error + ")";
+}
+
+std::string client_version(const ClientManifest& m, const std::filesystem::path& prefix) {
+    if (m.builtin) {
+        return FTPS_CONFORM_VERSION;
+    }
+    std::string binary = resolve_client_binary(m, prefix);
+    if (binary.empty()) {
+        return "- (not installed: " + m.binary + ")";
+    }
+    if (m.version_command.empty()) {
+        return "-";
+    }
+    Variables vars{{"binary", binary}, {"prefix", prefix.string()}};
+    std::string error;
+    std::string version = probe_version(m.version_command, m.version_regex,
+                                        m.version_stdin_from_stdout, vars, CancelToken{}, &error);
+    return error.empty() ? version : "- (" + error + ")";
 }
 
 }  // namespace
@@ -73,14 +109,15 @@ int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream&
     if (what == "servers") {
         for (const ServerManifest& m : eps.servers) {
             const std::string features = join(m.realisable_features(), ",");
-            out << pad(m.name, 12) << m.title << (features.empty() ? "" : "  [" + features + "]")
-                << "\n";
+            out << pad(m.name, 12) << pad(server_version(m, default_prefix()), 8) << m.title
+                << (features.empty() ? "" : "  [" + features + "]") << "\n";
         }
         return exit_ok;
     }
     if (what == "clients") {
         for (const ClientManifest& m : eps.clients) {
-            out << pad(m.name, 12) << m.title << (m.builtin ? "  (built in)" : "") << "\n";
+            out << pad(m.name, 12) << pad(client_version(m, default_prefix()), 8) << m.title
+                << (m.builtin ? "  (built in)" : "") << "\n";
         }
         return exit_ok;
     }

@@ -243,6 +243,15 @@ private:
             r.reason = why;
             return;
         }
+        // A scenario that needs a feature absent cannot run on a server that has it (a
+        // --target declared with it): unsupported, with the reason.
+        const std::vector<std::string>& has =
+            config_.external ? config_.external->features : cell.server_features;
+        if (std::string why = conflict_reason(*cell.scenario, has); !why.empty()) {
+            r.verdict = Verdict::unsupported;
+            r.reason = why;
+            return;
+        }
         std::vector<std::string> missing;
         auto features = realise_features(*cell.server, cell.server_features, &missing);
         if (!features) {
