@@ -65,7 +65,7 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
     config.cancel = cancel;
     fs::create_directories(config.out_dir);
     config.on_note = [&](const std::string& text) { out << "  .. " << text << "\n" << std::flush; };
-    int still_pass = 0, errors = 0;
+    int still_pass = 0, errors = 0, unsupported = 0;
     config.on_cell = [&](const CellResult& cell, std::size_t done, std::size_t total) {
         std::string mark;
         switch (cell.verdict) {
@@ -73,6 +73,12 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
             case Verdict::pass:
                 mark = "PASSES ";
                 ++still_pass;
+                break;
+            case Verdict::unsupported:
+                // The client cannot do the scenario at all (it is unsupported in a normal
+                // run too): there is nothing to prove for this cell.
+                mark = "N/A    ";
+                ++unsupported;
                 break;
             default:
                 mark = "ERROR  ";
@@ -104,9 +110,9 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
         }
     }
     out << "\n"
-        << cells.size() << " control(s): " << (cells.size() - still_pass - errors) << " proven, "
-        << still_pass << " still passing, " << errors << " error; " << pending.size()
-        << " not runnable here\n";
+        << cells.size() << " control(s): " << (cells.size() - still_pass - errors - unsupported)
+        << " proven, " << still_pass << " still passing, " << errors << " error, " << unsupported
+        << " unsupported by their client; " << pending.size() << " not runnable here\n";
     if (run.interrupted) {
         err << "interrupted: the run stopped early; every server it started was stopped\n";
         return exit_harness;

@@ -11,6 +11,7 @@
 #include "harness/core/error.hpp"
 #include "harness/core/text.hpp"
 #include "harness/engine/client_cell.hpp"
+#include "harness/engine/deviations.hpp"
 #include "harness/engine/endpoint_check.hpp"
 #include "harness/engine/server_cell.hpp"
 #include "harness/proc/orphans.hpp"
@@ -69,64 +70,6 @@ void finish_transcript(const Transcript& transcript, const fs::path& dir, CellRe
 
 namespace {
 
-// The declared deviations of the endpoint(s) under test: the client's in client
-// scenarios (and the server's too, for interop), else the server's.
-std::vector<const Deviation*> deviations_for(const PlannedCell& cell) {
-    const std::string& id = cell.scenario->id;
-    std::vector<const Deviation*> out;
-    if (cell.scenario->client_under_test()) {
-        out = cell.client->deviations_for(id, cell.server_name);
-        if (cell.scenario->server_role == Role::reference) {
-            return out;
-        }
-    }
-    auto server = cell.server->deviations_for(id);
-    out.insert(out.end(), server.begin(), server.end());
-    return out;
-}
-
-// A declared deviation turns the failure it describes (its step and observation) into
-// `xfail`; a failure elsewhere stays `fail`. A pass is `xpass` (the declaration is stale),
-// unless a deviation is intermittent: then the cell is `xfail` either way, and says
-// whether it occurred.
-void apply_deviations(const std::vector<const Deviation*>& declared, CellResult& r) {
-    if (declared.empty() || (r.verdict != Verdict::fail && r.verdict != Verdict::pass)) {
-        return;
-    }
-    auto text = [](const Deviation& d) {
-        return "declared deviation (" + d.source + "): " + d.reason;
-    };
-    if (r.verdict == Verdict::fail) {
-        for (const Deviation* d : declared) {
-            if (r.failure && d->matches(*r.failure)) {
-                r.verdict = Verdict::xfail;
-                r.reason = text(*d) + " — " + r.reason;
-                if (d->intermittent) {
-                    r.properties["deviation.intermittent"] = "occurred";
-                }
-                return;
-            }
-        }
-        std::string expected;
-        for (const Deviation* d : declared) {
-            expected += (expected.empty() ? "" : "; or ") + std::string("step ") +
-                        std::to_string(d->step) + ", observed /" + d->observed + "/";
-        }
-        r.reason += " (not a declared deviation, which expects " + expected + ")";
-        return;
-    }
-    for (const Deviation* d : declared) {
-        if (d->intermittent) {
-            r.verdict = Verdict::xfail;
-            r.reason = "intermittent " + text(*d) + " — did not occur this time";
-            r.properties["deviation.intermittent"] = "did not occur";
-            return;
-        }
-    }
-    r.verdict = Verdict::xpass;
-    r.reason = "passed although " + text(*declared.front());
-}
-
 // The cell's result before it runs: what the scenario and the cell say of themselves.
 CellResult describe_cell(const PlannedCell& cell) {
     const Scenario& s = *cell.scenario;
@@ -177,8 +120,9 @@ public:
             return;
         }
         const ExternalTarget* external = config_.external ? &*config_.external : nullptr;
-        checks_.check(cells, config_.prefix, external, config_.cancel, config_.on_note,
-                      run.endpoints);
+        checks_.check(
+            cells, config_.prefix, external, config_.cancel,
+            [this](const std::string& text) { note(text); }, run.endpoints);
     }
 
     CellResult run_cell(const PlannedCell& cell) {
@@ -243,11 +187,12 @@ private:
             r.reason = why;
             return;
         }
-        // A scenario that needs a feature absent cannot run on a server that has it (a
-        // --target declared with it): unsupported, with the reason.
-        const std::vector<std::string>& has =
-            config_.external ? config_.external->features : cell.server_features;
-        if (std::string why = conflict_reason(*cell.scenario, has); !why.empty()) {
+        // A scenario that needs a feature absent cannot run on a --target that has it:
+        // unsupported, with the reason. A server the harness starts has exactly the
+        // features asked for (a negative control may add the conflicting one on purpose).
+        if (std::string why =
+                config_.external ? conflict_reason(*cell.scenario, config_.external->features) : "";
+            !why.empty()) {
             r.verdict = Verdict::unsupported;
             r.reason = why;
             return;
