@@ -26,6 +26,10 @@ int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostrea
 /// Runs the reference FTPS server in the foreground until `cancel` is set.
 int cmd_serve(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
               std::ostream& err);
+/// Puts the real servers into the server prefix with the installed (or source tree's)
+/// install-servers script.
+int cmd_setup_servers(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
+                      std::ostream& err);
 
 struct ParsedArgs;
 /// --out DIR (refused unless absent or empty) or results/<UTC timestamp>.
@@ -51,7 +55,8 @@ struct Workspace {
     Endpoints endpoints;
 };
 
-/// `scenarios/` under the current directory if it exists, else the source tree's.
+/// `scenarios/` under the current directory if it exists, else the installed or source
+/// tree's (data_layout()).
 std::filesystem::path default_scenarios_dir();
 /// The built-in endpoint folders (servers/, clients/) followed by `extra`.
 std::vector<std::filesystem::path> endpoint_dirs(const std::vector<std::string>& extra);

@@ -22,7 +22,8 @@ void print_usage(std::ostream& out) {
            "                      that still pass (a scenario that cannot fail is a defect)\n"
            "  report RESULTS...   merge the results.json of runs (e.g. shards of `run --shard`)\n"
            "                      and write the merged run's results.json, junit.xml, matrices\n"
-           "  serve               run the reference FTPS server (client tests, debugging)\n\n"
+           "  serve               run the reference FTPS server (client tests, debugging)\n"
+           "  setup-servers       put ProFTPD, vsftpd and pure-ftpd into the server prefix\n\n"
            "  --help              this help; `ftps-conform <command> --help` for a command\n"
            "  --version           print the version\n\n"
            "exit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
@@ -58,6 +59,9 @@ int main(int argc, char** argv) {
         }
         if (command == "serve") {
             return fc::cmd_serve(rest, fc::install_cancel_handlers(), std::cout, std::cerr);
+        }
+        if (command == "setup-servers") {
+            return fc::cmd_setup_servers(rest, fc::install_cancel_handlers(), std::cout, std::cerr);
         }
         if (command == "list") {
             return fc::cmd_list(rest, std::cout, std::cerr);

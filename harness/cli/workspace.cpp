@@ -4,6 +4,7 @@
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
 #include "harness/core/error.hpp"
+#include "harness/core/paths.hpp"
 
 namespace fc {
 
@@ -13,12 +14,12 @@ fs::path default_scenarios_dir() {
     if (fs::is_directory("scenarios")) {
         return "scenarios";
     }
-    return fs::path(FTPS_CONFORM_SOURCE_DIR) / "scenarios";
+    return data_layout().root / "scenarios";
 }
 
 std::vector<fs::path> endpoint_dirs(const std::vector<std::string>& extra) {
-    std::vector<fs::path> dirs{fs::path(FTPS_CONFORM_SOURCE_DIR) / "servers",
-                               fs::path(FTPS_CONFORM_SOURCE_DIR) / "clients"};
+    const fs::path root = data_layout().root;
+    std::vector<fs::path> dirs{root / "servers", root / "clients"};
     for (const auto& d : extra) {
         dirs.emplace_back(d);
     }

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness/core/error.hpp"
+#include "harness/core/paths.hpp"
 #include "harness/core/text.hpp"
 #include "harness/engine/fragments.hpp"
 
@@ -120,10 +121,7 @@ std::optional<std::string> realise_features(const ServerManifest& manifest,
 }
 
 fs::path default_prefix() {
-    if (const char* env = std::getenv("FTPS_CONFORM_PREFIX"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    return fs::path(FTPS_CONFORM_SOURCE_DIR) / ".prefix";
+    return default_prefix_for(data_layout(), prefix_environment());
 }
 
 fs::path self_binary() {

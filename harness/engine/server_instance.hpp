@@ -34,7 +34,8 @@ std::optional<std::string> realise_features(const ServerManifest& manifest,
                                             const std::vector<std::string>& features,
                                             std::vector<std::string>* missing);
 
-/// Where the server binaries live: $FTPS_CONFORM_PREFIX, else <source>/.prefix.
+/// Where the server binaries live: $FTPS_CONFORM_PREFIX, else <source>/.prefix, else (an
+/// installed binary) default_prefix_for()'s per-user or /var/lib folder.
 std::filesystem::path default_prefix();
 
 /// The ftps-conform executable (the reference server runs as `${self} serve`):
