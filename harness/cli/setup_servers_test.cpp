@@ -35,7 +35,7 @@ TEST(SetupServers, HelpNamesTheSourceTreesScriptAndThePrefix) {
 TEST(SetupServers, UpToDatePrefixIsANoOp) {
     testing::TempDir tmp("setup-servers");
     for (const char* b : {"usr/sbin/proftpd", "usr/lib/proftpd/mod_tls.so", "usr/sbin/vsftpd",
-                          "usr/sbin/pure-ftpd", "usr/bin/pure-pw"}) {
+                          "usr/sbin/pure-ftpd", "usr/bin/pure-pw", "usr/sbin/in.ftpd"}) {
         fs::create_directories((tmp.path() / b).parent_path());
         std::ofstream(tmp.path() / b) << "";
     }
