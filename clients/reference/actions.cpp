@@ -53,8 +53,8 @@ Scenario builtin_action_scenario(const Scenario& scenario, const ClientActionSte
     command("TYPE I", "200");
 
     // EPSV carries no address to be fooled by (RFC 2428); PORT for active.
-    std::string mode = has(settings, "active") ? "port" : "epsv";
-    std::string resume = has(settings, "no-reuse") ? "none" : "control";
+    DataMode mode = has(settings, "active") ? DataMode::port : DataMode::epsv;
+    ResumeFrom resume = has(settings, "no-reuse") ? ResumeFrom::none : ResumeFrom::control;
     auto transfer = [&](std::string line, bool upload) {
         DataOpenStep open;
         open.mode = mode;

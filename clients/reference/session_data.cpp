@@ -46,10 +46,10 @@ void Session::execute(const DataOpenStep& step) {
     data_refused_ = false;
     Deadline until = deadline();
     std::string source = step.source.empty() ? "127.0.0.1" : step.source;
-    bool passive = step.mode == "pasv" || step.mode == "epsv";
+    bool passive = step.mode == DataMode::pasv || step.mode == DataMode::epsv;
     std::string command;
     if (passive) {
-        command = step.mode == "pasv" ? "PASV" : "EPSV";
+        command = step.mode == DataMode::pasv ? "PASV" : "EPSV";
     } else {
         std::string why;
         data_listener_ = DataListener::open(source, &why);
@@ -57,17 +57,18 @@ void Session::execute(const DataOpenStep& step) {
             error("cannot listen on " + source + " for the server's data connection: " + why);
             return;
         }
-        command = step.mode == "port" ? "PORT " + port_argument(source, data_listener_->port())
-                                      : "EPRT " + eprt_argument(source, data_listener_->port());
+        command = step.mode == DataMode::port
+                      ? "PORT " + port_argument(source, data_listener_->port())
+                      : "EPRT " + eprt_argument(source, data_listener_->port());
     }
     last_sent_ = command;
     judge_io(channel_.send_line(command, until), "sent");
     if (done()) {
         return;
     }
-    ReplyExpectation success = expect_code(step.mode == "pasv"   ? "227"
-                                           : step.mode == "epsv" ? "229"
-                                                                 : "200");
+    ReplyExpectation success = expect_code(step.mode == DataMode::pasv   ? "227"
+                                           : step.mode == DataMode::epsv ? "229"
+                                                                         : "200");
     const ReplyExpectation& want = step.reply ? *step.reply : success;
     auto reply = reply_for(want.describe(), until);
     if (!reply || !judge_reply(want, *reply)) {
@@ -86,7 +87,7 @@ void Session::execute(const DataOpenStep& step) {
     }
     std::string why;
     HostPort to{target_.host, 0};
-    if (step.mode == "pasv") {
+    if (step.mode == DataMode::pasv) {
         auto hp = parse_pasv_reply(*reply, &why);
         if (!hp) {
             fail("", "a usable 227 address", why);
@@ -134,13 +135,13 @@ void Session::execute(const TransferStep& step) {
     Deadline until = deadline();
     std::string command = text(step.command);
     SslSessionPtr offered;
-    if (step.protect && step.resume == "control") {
+    if (step.protect && step.resume == ResumeFrom::control) {
         // A copy: OpenSSL marks a session it resumed unresumable when that connection
         // ends without close_notify, and the control session must stay offerable.
         if (SslSessionPtr control = channel_.tls_session()) {
             offered.reset(SSL_SESSION_dup(control.get()));
         }
-    } else if (step.protect && step.resume == "other") {
+    } else if (step.protect && step.resume == ResumeFrom::other) {
         offered = other_session();
         if (!offered) {
             error("could not make another control connection to take its TLS session");
@@ -199,7 +200,7 @@ void Session::execute(const TransferStep& step) {
     if (done() || !judge_reply(want, *final_reply)) {
         return;
     }
-    if (step.data == "success") {
+    if (step.data == DataExpect::success) {
         if (!data.connected) {
             fail("", "a data connection from the server", data.connect_error);
         } else if (step.protect && !data.handshake_ok) {
@@ -218,7 +219,7 @@ void Session::execute(const TransferStep& step) {
         } else {
             verify_download(file_name(command), step.offset, data);
         }
-    } else if (step.data == "failure") {
+    } else if (step.data == DataExpect::failure) {
         // A TLS 1.3 client finishes its handshake before the server has checked it, so
         // "refused" means: no file data arrived (the final reply was judged above).
         if (!step.upload && data.received.bytes > 0) {

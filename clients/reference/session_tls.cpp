@@ -212,7 +212,7 @@ SslSessionPtr Session::other_session(Transcript& scratch) {
 void Session::execute(const TlsAssertStep& step) {
     const TlsFacts* facts = nullptr;
     std::string what;
-    if (step.channel == "data") {
+    if (step.channel == TlsChannel::data) {
         facts = last_data_facts_ ? &*last_data_facts_ : nullptr;
         what = "the last data connection";
     } else {
@@ -222,7 +222,8 @@ void Session::execute(const TlsAssertStep& step) {
         what = "the control connection";
     }
     if (facts == nullptr) {
-        fail("channel=" + step.channel, "TLS facts of " + what, what + " was never protected");
+        fail("channel=" + std::string(to_string(step.channel)), "TLS facts of " + what,
+             what + " was never protected");
         return;
     }
     if (!step.version.empty() && facts->version != step.version) {
@@ -232,7 +233,8 @@ void Session::execute(const TlsAssertStep& step) {
              std::string(*step.resumed ? "a resumed" : "a full") + " handshake on " + what,
              facts->resumed ? "resumed" : "a full handshake");
     } else if (step.close_notify) {
-        bool seen = step.channel == "data" ? last_data_close_notify_ : facts->close_notify_received;
+        bool seen = step.channel == TlsChannel::data ? last_data_close_notify_
+                                                     : facts->close_notify_received;
         if (seen != *step.close_notify) {
             fail("close-notify",
                  std::string(*step.close_notify ? "" : "no ") + "close_notify from the server on " +

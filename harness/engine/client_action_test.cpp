@@ -151,11 +151,11 @@ TEST(ClientBuiltin, ActionsBecomeReferenceSteps) {
     EXPECT_EQ(hs.client_cert, "valid");
     EXPECT_FALSE(hs.verify);
     EXPECT_EQ(std::get<SendStep>(steps.steps[8].body).line, "PROT P");
-    EXPECT_EQ(std::get<DataOpenStep>(steps.steps[12].body).mode, "port");
+    EXPECT_EQ(std::get<DataOpenStep>(steps.steps[12].body).mode, DataMode::port);
     const auto& t = std::get<TransferStep>(steps.steps[15].body);
     EXPECT_EQ(t.command, "STOR b");
     EXPECT_TRUE(t.upload);
-    EXPECT_EQ(t.resume, "none");
+    EXPECT_EQ(t.resume, ResumeFrom::none);
     EXPECT_EQ(t.size, 1234u);
 
     ClientActionStep mkdir;

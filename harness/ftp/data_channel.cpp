@@ -45,25 +45,6 @@ constexpr std::size_t kHeadBytes = 64 * 1024;
 
 }  // namespace
 
-std::string_view to_string(DataMode mode) {
-    switch (mode) {
-        case DataMode::pasv: return "pasv";
-        case DataMode::epsv: return "epsv";
-        case DataMode::port: return "port";
-        case DataMode::eprt: return "eprt";
-    }
-    return "?";
-}
-
-std::optional<DataMode> data_mode_from_string(std::string_view text) {
-    for (DataMode m : {DataMode::pasv, DataMode::epsv, DataMode::port, DataMode::eprt}) {
-        if (text == to_string(m)) {
-            return m;
-        }
-    }
-    return std::nullopt;
-}
-
 std::optional<HostPort> parse_pasv_reply(const Reply& reply, std::string* error) {
     if (reply.code != 227) {
         *error = "PASV was answered " + std::to_string(reply.code) + ", not 227";

@@ -8,17 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "harness/core/data_mode.hpp"
 #include "harness/core/deadline.hpp"
 #include "harness/core/socket.hpp"
 #include "harness/ftp/reply.hpp"
 #include "harness/tls/tls_stream.hpp"
 
 namespace fc {
-
-enum class DataMode { pasv, epsv, port, eprt };
-std::string_view to_string(DataMode mode);
-/// "pasv", "epsv", "port", "eprt" -> mode.
-std::optional<DataMode> data_mode_from_string(std::string_view text);
 
 struct HostPort {
     std::string host;

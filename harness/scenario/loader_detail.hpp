@@ -1,5 +1,6 @@
 #pragma once
 // Internal to the scenario loader: pieces shared between its source files.
+#include <array>
 #include <chrono>
 #include <optional>
 #include <span>
@@ -48,6 +49,24 @@ std::optional<bool> bool_attr(XmlFile& file, pugi::xml_node node, std::string_vi
 /// did-you-mean hint and the list of values).
 std::optional<std::string> choice_attr(XmlFile& file, pugi::xml_node node, std::string_view attr,
                                        std::span<const std::string_view> values);
+
+/// choice_attr for an enum whose values are named by to_string(): the value named in the
+/// attribute, or nullopt (absent, or reported as bad with the list of names).
+template <typename Enum, std::size_t N>
+std::optional<Enum> enum_attr(XmlFile& file, pugi::xml_node node, std::string_view attr,
+                              const std::array<Enum, N>& values) {
+    std::array<std::string_view, N> names;
+    for (std::size_t i = 0; i < N; ++i) {
+        names[i] = to_string(values[i]);
+    }
+    auto chosen = choice_attr(file, node, attr, names);
+    for (std::size_t i = 0; chosen && i < N; ++i) {
+        if (names[i] == *chosen) {
+            return values[i];
+        }
+    }
+    return std::nullopt;
+}
 
 // One loader per step kind (loader_steps_tls.cpp, loader_steps_data.cpp). Each checks the
 // element's attributes and children and reports every problem.

@@ -25,9 +25,9 @@ constexpr std::array<std::string_view, 16> kTransferAttrs{
 constexpr std::array<std::string_view, 2> kPreliminary{"allowed", "forbidden"};
 constexpr std::array<std::string_view, 0> kNone{};
 
-constexpr std::array<std::string_view, 4> kModes{"pasv", "epsv", "port", "eprt"};
-constexpr std::array<std::string_view, 3> kResume{"control", "none", "other"};
-constexpr std::array<std::string_view, 3> kDataOutcomes{"success", "failure", "any"};
+constexpr std::array kModes{DataMode::pasv, DataMode::epsv, DataMode::port, DataMode::eprt};
+constexpr std::array kResume{ResumeFrom::control, ResumeFrom::none, ResumeFrom::other};
+constexpr std::array kDataOutcomes{DataExpect::success, DataExpect::failure, DataExpect::any};
 constexpr std::array<std::string_view, 3> kUploadVerbs{"STOR", "APPE", "STOU"};
 
 /// The command's verb (its first word), upper-cased.
@@ -76,7 +76,7 @@ DataOpenStep load_data_open(XmlFile& f, pugi::xml_node node) {
     f.check_children(node, kNone);
     DataOpenStep step;
     if (f.required(node, "mode")) {
-        step.mode = choice_attr(f, node, "mode", kModes).value_or(step.mode);
+        step.mode = enum_attr(f, node, "mode", kModes).value_or(step.mode);
     }
     if (pugi::xml_attribute a = node.attribute("source")) {
         step.source = a.value();
@@ -110,7 +110,7 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
         }
     }
     step.protect = bool_attr(f, node, "protect").value_or(true);
-    step.resume = choice_attr(f, node, "resume", kResume).value_or(step.resume);
+    step.resume = enum_attr(f, node, "resume", kResume).value_or(step.resume);
     if (pugi::xml_attribute a = node.attribute("size"); a && command) {
         if (!step.upload) {
             f.error(
@@ -149,7 +149,7 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
     }
     step.preliminary_forbidden =
         choice_attr(f, node, "preliminary", kPreliminary).value_or("allowed") == "forbidden";
-    step.data = choice_attr(f, node, "expect-data", kDataOutcomes).value_or(step.data);
+    step.data = enum_attr(f, node, "expect-data", kDataOutcomes).value_or(step.data);
     step.reply = optional_reply(f, node);
     return step;
 }

@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 3> kOutcomes{"success", "failure", "succe
 constexpr std::array<std::string_view, 4> kVersions{"1.0", "1.1", "1.2", "1.3"};
 constexpr std::array<std::string_view, 6> kCerts{"valid",         "untrusted", "expired",
                                                  "not-yet-valid", "wrong-eku", "self-signed"};
-constexpr std::array<std::string_view, 2> kChannels{"control", "data"};
+constexpr std::array kChannels{TlsChannel::control, TlsChannel::data};
 constexpr std::array<std::string_view, 4> kProtocols{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
 
 /// OpenSSL cipher-list characters: names, separators and the + - ! @ = operators.
@@ -90,7 +90,7 @@ TlsAssertStep load_tls_assert(XmlFile& f, pugi::xml_node node) {
     f.check_attributes(node, kAssertAttrs);
     f.check_children(node, kNone);
     TlsAssertStep step;
-    step.channel = choice_attr(f, node, "channel", kChannels).value_or("control");
+    step.channel = enum_attr(f, node, "channel", kChannels).value_or(TlsChannel::control);
     step.version = choice_attr(f, node, "version", kProtocols).value_or("");
     step.resumed = bool_attr(f, node, "resumed");
     step.close_notify = bool_attr(f, node, "close-notify");
@@ -103,7 +103,7 @@ TlsAssertStep load_tls_assert(XmlFile& f, pugi::xml_node node) {
     }
     if (node.attribute("peer")) {
         step.peer_same_as_control = choice_attr(f, node, "peer", kPeerValues).has_value();
-        if (step.channel != "data") {
+        if (step.channel != TlsChannel::data) {
             f.error(node, "peer",
                     "peer=\"same-as-control\" compares the data connection's certificate: "
                     "add channel=\"data\"");

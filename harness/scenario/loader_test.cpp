@@ -124,13 +124,13 @@ TEST(Loader, ReadsTlsRawAndDataSteps) {
     EXPECT_TRUE(std::get<TlsShutdownStep>(s->steps[5].body).expect_peer_close_notify);
 
     const auto& pasv = std::get<DataOpenStep>(s->steps[6].body);
-    EXPECT_EQ(pasv.mode, "pasv");
+    EXPECT_EQ(pasv.mode, DataMode::pasv);
     EXPECT_EQ(pasv.source, "127.0.0.2");
     ASSERT_TRUE(pasv.reply);
     EXPECT_TRUE(pasv.reply->codes.at(0).matches(227));
     EXPECT_EQ(pasv.reply->text_regex, "Entering");
     const auto& eprt = std::get<DataOpenStep>(s->steps[7].body);
-    EXPECT_EQ(eprt.mode, "eprt");
+    EXPECT_EQ(eprt.mode, DataMode::eprt);
     EXPECT_EQ(eprt.source, "::1");
     EXPECT_FALSE(eprt.reply);
 
@@ -138,10 +138,10 @@ TEST(Loader, ReadsTlsRawAndDataSteps) {
     EXPECT_EQ(up.command, "stor up-${user}.bin");
     EXPECT_TRUE(up.upload);
     EXPECT_FALSE(up.protect);
-    EXPECT_EQ(up.resume, "other");
+    EXPECT_EQ(up.resume, ResumeFrom::other);
     EXPECT_EQ(up.size, 65536u);
     EXPECT_FALSE(up.close_notify);
-    EXPECT_EQ(up.data, "failure");
+    EXPECT_EQ(up.data, DataExpect::failure);
     ASSERT_TRUE(up.reply);
     EXPECT_EQ(up.reply->codes.size(), 2u);
     EXPECT_EQ(up.reply->reason, "any refusal");
@@ -149,24 +149,24 @@ TEST(Loader, ReadsTlsRawAndDataSteps) {
     EXPECT_FALSE(down.upload);
     EXPECT_TRUE(down.verify);
     EXPECT_TRUE(down.protect);
-    EXPECT_EQ(down.resume, "none");
+    EXPECT_EQ(down.resume, ResumeFrom::none);
     EXPECT_EQ(down.size, 4096u);
-    EXPECT_EQ(down.data, "any");
+    EXPECT_EQ(down.data, DataExpect::any);
     EXPECT_FALSE(down.reply);
     const auto& appe = std::get<TransferStep>(s->steps[10].body);
     EXPECT_TRUE(appe.upload);
     EXPECT_EQ(appe.size, 1024u * 1024 * 1024);
-    EXPECT_EQ(appe.resume, "control");
-    EXPECT_EQ(appe.data, "success");
+    EXPECT_EQ(appe.resume, ResumeFrom::control);
+    EXPECT_EQ(appe.data, DataExpect::success);
 
     const auto& data = std::get<TlsAssertStep>(s->steps[11].body);
-    EXPECT_EQ(data.channel, "data");
+    EXPECT_EQ(data.channel, TlsChannel::data);
     EXPECT_EQ(data.version, "TLSv1.3");
     EXPECT_EQ(data.resumed, true);
     EXPECT_EQ(data.close_notify, false);
     EXPECT_EQ(data.peer_subject, "CN=localhost");
     const auto& control = std::get<TlsAssertStep>(s->steps[12].body);
-    EXPECT_EQ(control.channel, "control");
+    EXPECT_EQ(control.channel, TlsChannel::control);
     EXPECT_EQ(control.resumed, false);
     EXPECT_FALSE(control.close_notify);
     EXPECT_EQ(control.version, "");

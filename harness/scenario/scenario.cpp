@@ -43,6 +43,28 @@ std::string ReplyExpectation::describe() const {
     return out;
 }
 
+namespace {
+
+// The names of an enum's values, in the enum's order.
+template <typename Enum, std::size_t N>
+std::string_view name_of(Enum value, const std::array<std::string_view, N>& names) {
+    return names.at(static_cast<std::size_t>(value));
+}
+
+}  // namespace
+
+std::string_view to_string(ResumeFrom resume) {
+    return name_of(resume, std::array<std::string_view, 3>{"control", "none", "other"});
+}
+
+std::string_view to_string(DataExpect expect) {
+    return name_of(expect, std::array<std::string_view, 3>{"success", "failure", "any"});
+}
+
+std::string_view to_string(TlsChannel channel) {
+    return name_of(channel, std::array<std::string_view, 2>{"control", "data"});
+}
+
 bool StepGuard::applies(const std::vector<std::string>& features) const {
     auto has = [&](const std::string& f) {
         return std::find(features.begin(), features.end(), f) != features.end();

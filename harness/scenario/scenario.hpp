@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "harness/core/data_mode.hpp"
+
 namespace fc {
 
 /// Where something stood in its source file (1-based; 0 = unknown).
@@ -104,12 +106,24 @@ struct ExpectCloseStep {
     std::optional<ReplyExpectation> allow;
 };
 
+/// The TLS session a data connection offers for resumption (resume=): this control
+/// connection's, none (a full handshake), or another control connection's, just made.
+enum class ResumeFrom { control, none, other };
+/// What a transfer's data connection must do (expect-data=).
+enum class DataExpect { success, failure, any };
+/// Which connection a <tls-assert> looks at (channel=).
+enum class TlsChannel { control, data };
+/// The attribute value of each ("other", "failure", "data"; DataMode: core/data_mode.hpp).
+std::string_view to_string(ResumeFrom resume);
+std::string_view to_string(DataExpect expect);
+std::string_view to_string(TlsChannel channel);
+
 /// How a data connection is set up: PASV/EPSV (client connects) or PORT/EPRT (server
 /// connects back). The command is sent and its reply checked; a connection is made for
 /// the next <transfer>.
 struct DataOpenStep {
-    std::string mode = "epsv";  ///< "pasv" "epsv" "port" "eprt"
-    std::string source;         ///< local address to bind or listen on; "" = 127.0.0.1
+    DataMode mode = DataMode::epsv;
+    std::string source;  ///< local address to bind or listen on; "" = 127.0.0.1
     /// Default: 227 / 229 / 200 by mode. When it accepts a 4yz/5yz refusal and that comes,
     /// the next <transfer> is moot: it is skipped (nothing was set up to transfer on).
     std::optional<ReplyExpectation> reply;
@@ -120,9 +134,8 @@ struct TransferStep {
     std::string command;  ///< "LIST", "NLST", "MLSD", "RETR f", "STOR f", "APPE f"
     bool upload = false;  ///< STOR/APPE/STOU (derived from the command by the loader)
     bool protect = true;  ///< TLS client on the data connection (RFC 4217 7)
-    /// The TLS session to offer for resumption: "control" (this control connection's),
-    /// "none" (a full handshake), "other" (another control connection's, just made).
-    std::string resume = "control";
+    /// The TLS session to offer for resumption.
+    ResumeFrom resume = ResumeFrom::control;
     std::uint64_t size = 4096;  ///< bytes to upload
     bool close_notify = true;   ///< upload: send close_notify before closing (false = truncate)
     /// download: the bytes must equal what this session last uploaded under the same
@@ -140,13 +153,13 @@ struct TransferStep {
     /// "success" (default): the data handshake and transfer must work; "failure": the
     /// data connection must not carry the transfer (handshake refused, or closed);
     /// "any": record only.
-    std::string data = "success";
+    DataExpect data = DataExpect::success;
 };
 
 /// Assert facts of the control connection's TLS session or the last data connection's.
 struct TlsAssertStep {
-    std::string channel = "control";  ///< "control" or "data"
-    std::string version;              ///< e.g. "TLSv1.3"; "" = not checked
+    TlsChannel channel = TlsChannel::control;
+    std::string version;  ///< e.g. "TLSv1.3"; "" = not checked
     std::optional<bool> resumed;
     std::optional<bool> close_notify;  ///< the server sent close_notify (data: before EOF)
     std::string peer_subject;          ///< regex on the server certificate's subject
