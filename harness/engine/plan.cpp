@@ -249,16 +249,18 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
             plan_client_control(s, chosen_servers, chosen_clients, cells, pending);
             continue;
         }
+        if (reference_client == nullptr) {
+            // --clients without the reference client: the selection leaves out the
+            // server-side scenarios (the reference client drives them), as `run` does.
+            continue;
+        }
         auto it = std::find_if(chosen_servers.begin(), chosen_servers.end(),
                                [&](const ServerManifest* m) { return m->name == nc.server; });
         if (it == chosen_servers.end()) {
             pending->push_back({&s, "needs server '" + nc.server + "', which is not selected"});
             continue;
         }
-        if (reference_client == nullptr) {
-            pending->push_back({&s, "needs the reference client, which is not selected"});
-            continue;
-        }
+
         if (!nc.misbehave.empty() && (*it)->misbehave.empty()) {
             pending->push_back({&s, "needs server '" + nc.server + "' to act out '" + nc.misbehave +
                                         "', and it has no <misbehave> switch"});

@@ -134,5 +134,21 @@ TEST(ClientPlan, ControlsThatCannotRunArePending) {
     EXPECT_EQ(pending[1].why, "no selected client can run it");
 }
 
+TEST(ClientPlan, ControlsForOneClientLeaveServerSideScenariosOut) {
+    Scenario server_side = client_scenario("srv", Role::reference);
+    server_side.server_role = Role::under_test;
+    server_side.client_role = Role::reference;
+    server_side.negative_control = {.server = "proftpd", .without = {"tls-required"}};
+    Scenario interop = client_scenario("interop", Role::under_test);
+    interop.negative_control = {.server = "reference", .misbehave = "upload-tail-lost"};
+    std::vector<Scenario> scenarios{server_side, interop};
+    std::vector<PendingControl> pending;
+    // `controls --clients curl`: the reference client drives server-side scenarios, so they
+    // are outside the selection, not controls that "cannot run here".
+    auto cells = make_control_plan(scenarios, kServers, kClients, {{}, {"curl"}, {}, {}}, &pending);
+    EXPECT_EQ(names(cells), std::vector<std::string>{"interop:referencexcurl"});
+    EXPECT_TRUE(pending.empty());
+}
+
 }  // namespace
 }  // namespace fc
