@@ -6,6 +6,7 @@
 
 #include "harness/core/features.hpp"
 #include "harness/core/text.hpp"
+#include "harness/scenario/loader_detail.hpp"
 #include "harness/scenario/manifest_loader_detail.hpp"
 #include "harness/scenario/values.hpp"
 
@@ -98,15 +99,7 @@ ManifestVersion load_version(XmlFile& f, pugi::xml_node node,
     if (auto problem = regex_error(v.regex)) {
         f.error(node, "regex", "bad regex /" + v.regex + "/: " + *problem);
     }
-    if (pugi::xml_attribute a = node.attribute("stdin-from-stdout")) {
-        auto b = parse_bool(a.value());
-        if (!b) {
-            f.error(node, "stdin-from-stdout",
-                    "bad value '" + std::string(a.value()) +
-                        "' for 'stdin-from-stdout' (use true or false)");
-        }
-        v.stdin_from_stdout = b.value_or(false);
-    }
+    v.stdin_from_stdout = bool_attr(f, node, "stdin-from-stdout").value_or(false);
     return v;
 }
 
@@ -132,15 +125,7 @@ void load_signature(XmlFile& f, pugi::xml_node node, Deviation& d) {
             f.error(node, "observed", "bad regex /" + d.observed + "/: " + *problem);
         }
     }
-    if (pugi::xml_attribute a = node.attribute("intermittent")) {
-        auto b = parse_bool(a.value());
-        if (!b) {
-            f.error(node, "intermittent",
-                    "bad value '" + std::string(a.value()) +
-                        "' for 'intermittent' (use true or false)");
-        }
-        d.intermittent = b.value_or(false);
-    }
+    d.intermittent = bool_attr(f, node, "intermittent").value_or(false);
 }
 
 std::vector<Deviation> load_deviations(XmlFile& f, pugi::xml_node root, bool client) {

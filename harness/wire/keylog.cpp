@@ -3,24 +3,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "harness/core/text.hpp"
+
 namespace fc::wire {
-
-namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-}  // namespace
 
 bool from_hex(std::string_view hex, std::string& out) {
     if (hex.size() % 2 != 0) {
@@ -28,7 +13,7 @@ bool from_hex(std::string_view hex, std::string& out) {
     }
     out.clear();
     for (std::size_t i = 0; i < hex.size(); i += 2) {
-        int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+        int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
         if (hi < 0 || lo < 0) {
             return false;
         }
