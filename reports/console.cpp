@@ -105,7 +105,13 @@ void count_line(std::ostream& os, const RunResult& run) {
     const VerdictCounts c = count_verdicts(run.cells);
     os << c.total() << (c.total() == 1 ? " cell: " : " cells: ") << c.pass << " pass, " << c.fail
        << " fail, " << c.error << " error, " << c.unsupported << " unsupported, " << c.xfail
-       << " xfail, " << c.xpass << " xpass in " << fixed(run.duration_s, 1) << " s"
+       << " xfail, " << c.xpass << " xpass";
+    const auto flaky = std::count_if(run.cells.begin(), run.cells.end(),
+                                     [](const CellResult& cell) { return cell.flaky(); });
+    if (flaky > 0) {
+        os << ", " << flaky << " flaky";
+    }
+    os << " in " << fixed(run.duration_s, 1) << " s"
        << (run.interrupted ? " (interrupted: results incomplete)" : "") << "\n";
 }
 
@@ -126,8 +132,9 @@ std::string verdict_label(Verdict verdict) {
 std::string cell_detail(const CellResult& cell) {
     if (cell.failure) {
         const Failure& f = *cell.failure;
-        return one_line("step " + std::to_string(f.step_index) + ": expected " + f.expected +
-                        ", observed " + f.observed);
+        const std::string counts = cell.repeats.empty() ? "" : cell.repeat_counts() + ": ";
+        return one_line(counts + "step " + std::to_string(f.step_index) + ": expected " +
+                        f.expected + ", observed " + f.observed);
     }
     if (cell.verdict == Verdict::xpass && cell.reason.empty()) {
         return "passed although declared as a known deviation: the declaration is stale";
@@ -170,6 +177,20 @@ void write_summary(const RunResult& run, std::ostream& os, const SummaryPaths& p
         os << "Cells that did not pass:\n";
         for (const CellResult* cell : attention) {
             summary_entry(os, *cell, paths);
+        }
+        os << "\n";
+    }
+    std::vector<const CellResult*> flaky;
+    for (const auto& cell : run.cells) {
+        if (cell.flaky()) {
+            flaky.push_back(&cell);
+        }
+    }
+    if (!flaky.empty()) {
+        os << "Flaky cells (their runs disagree, and no intermittent deviation is declared):\n";
+        for (const CellResult* cell : flaky) {
+            os << "  " << one_line(cell->server) << " x " << one_line(cell->client) << "  "
+               << one_line(cell->scenario_id) << "  " << cell->repeat_counts() << "\n";
         }
         os << "\n";
     }

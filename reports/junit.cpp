@@ -188,6 +188,12 @@ void testcase(std::ostream& os, const CellResult& cell, bool strict) {
     if (cell.verdict == Verdict::xfail && cell.failure) {
         property(os, in, "xfail.observed", cell_detail(cell));
     }
+    if (!cell.repeats.empty()) {
+        property(os, in, "repeats", cell.repeat_counts());
+        if (cell.flaky()) {
+            property(os, in, "flaky", "true");
+        }
+    }
     if (cell.verdict == Verdict::xpass && !strict) {
         property(os, in, "xpass", xpass_message(cell));
     }

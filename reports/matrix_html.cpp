@@ -192,7 +192,9 @@ void write_grid(const MatrixLayout& layout, std::ostream& os) {
                 }
                 os << "<a class=\"code v-" << verdict_class(cell->verdict) << "\" href=\""
                    << url_path(cell->cell_dir + "/") << "\" title=\"" << attr(row.id) << ": "
-                   << to_string(cell->verdict) << "\" data-area=\"" << attr(row.area)
+                   << to_string(cell->verdict)
+                   << (cell->repeats.empty() ? "" : attr(" (" + cell->repeat_counts() + ")"))
+                   << (cell->flaky() ? " flaky" : "") << "\" data-area=\"" << attr(row.area)
                    << "\" data-level=\"" << attr(row.level) << "\" data-verdict=\""
                    << to_string(cell->verdict) << "\">" << verdict_code(cell->verdict) << "</a>";
             }
@@ -237,6 +239,10 @@ void write_cell(const CellResult& cell, std::ostream& os) {
     const std::string v = verdict_class(cell.verdict);
     os << "<td class=\"v-" << v << "\" data-verdict=\"" << v << "\"><span class=\"verdict\">"
        << verdict_code(cell.verdict) << "</span> " << v;
+    if (!cell.repeats.empty()) {
+        os << " <span class=\"repeats\">" << h(cell.repeat_counts())
+           << (cell.flaky() ? ", flaky" : "") << "</span>";
+    }
     write_links(cell, os);
     if (cell.failure || !cell.reason.empty()) {
         os << "<details><summary>"
@@ -305,7 +311,8 @@ void write_problems(const MatrixLayout& layout, std::ostream& os) {
             }
             os << "<h3>" << verdict_code(cell->verdict) << " " << h(row.id) << " on "
                << h(cell->server) << " / " << h(cell->client) << " (" << to_string(cell->verdict)
-               << ")";
+               << (cell->repeats.empty() ? "" : "; " + h(cell->repeat_counts()))
+               << (cell->flaky() ? "; flaky" : "") << ")";
             write_links(*cell, os);
             os << "</h3>\n";
             write_why(*cell, os);

@@ -112,7 +112,8 @@ void write_area_tables(const MatrixLayout& layout, std::ostream& os) {
     os << "## Scenarios\n\n"
           "Codes: **P** pass \xC2\xB7 **F** fail \xC2\xB7 **E** error \xC2\xB7 **U** unsupported "
           "\xC2\xB7 **X** xfail (known deviation) \xC2\xB7 **S** xpass (stale deviation) \xC2\xB7 "
-          "\xE2\x80\x93 not run. Columns are server / client.\n";
+          "\xE2\x80\x93 not run; a **\\*** after a code: flaky, the runs of `--repeat` "
+          "disagreed. Columns are server / client.\n";
     for (const std::string& area : layout.areas) {
         os << "\n### " << md(area) << "\n\n| Scenario | Level | Spec |";
         for (const MatrixPair& pair : layout.pairs) {
@@ -132,7 +133,8 @@ void write_area_tables(const MatrixLayout& layout, std::ostream& os) {
             for (const CellResult* cell : row.cells) {
                 os << " "
                    << (cell == nullptr ? std::string("\xE2\x80\x93")
-                                       : std::string(1, verdict_code(cell->verdict)))
+                                       : std::string(1, verdict_code(cell->verdict)) +
+                                             (cell->flaky() ? "\\*" : ""))
                    << " |";
             }
             os << "\n";
@@ -154,7 +156,8 @@ void write_problems(const MatrixLayout& layout, std::ostream& os) {
             }
             os << "\n### " << verdict_code(cell->verdict) << " " << md(row.id) << " on "
                << md(cell->server) << " / " << md(cell->client) << " (" << to_string(cell->verdict)
-               << ")\n\n";
+               << (cell->repeats.empty() ? "" : "; " + cell->repeat_counts())
+               << (cell->flaky() ? "; flaky" : "") << ")\n\n";
             if (cell->failure) {
                 const Failure& f = *cell->failure;
                 os << "- Step " << f.step_index;

@@ -56,6 +56,16 @@ json::Value cell_json(const CellResult& c) {
         properties[key] = value;
     }
     o["properties"] = std::move(properties);
+    if (!c.repeats.empty()) {
+        // `run --repeat N`: every run's verdict, in order, and whether they disagreed.
+        json::Value repeats = json::Value::array();
+        for (Verdict v : c.repeats) {
+            repeats.push_back(std::string(to_string(v)));
+        }
+        o["repeats"] = std::move(repeats);
+        o["repeat_counts"] = c.repeat_counts();
+        o["flaky"] = c.flaky();
+    }
     return o;
 }
 
@@ -233,6 +243,15 @@ CellResult read_cell(const Reader& r) {
     for (const auto& [key, value] : properties.value().items()) {
         // Directly, not by key: a lookup per member would be quadratic on a hostile file.
         c.properties[key] = properties.string_at(value, properties.child_path(key));
+    }
+    if (r.find("repeats") != nullptr) {  // absent unless the run used --repeat
+        for (const std::string& name : r.strings("repeats")) {
+            if (auto v = verdict_from_string(name)) {
+                c.repeats.push_back(*v);
+            } else {
+                r.fail(r.child_path("repeats"), "unknown verdict \"" + one_line(name) + "\"");
+            }
+        }
     }
     return c;
 }

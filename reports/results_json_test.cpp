@@ -83,6 +83,7 @@ void expect_equal(const CellResult& a, const CellResult& b) {
     EXPECT_EQ(a.transcript_path, b.transcript_path);
     EXPECT_EQ(a.transcript_excerpt, b.transcript_excerpt);
     EXPECT_EQ(a.properties, b.properties);
+    EXPECT_EQ(a.repeats, b.repeats);
 }
 
 void expect_equal(const RunResult& a, const RunResult& b) {
@@ -121,6 +122,18 @@ TEST(ResultsJson, EveryVerdictRoundTrips) {
         run.cells[0].verdict = v;
         EXPECT_EQ(from_json(to_json(run)).cells[0].verdict, v);
     }
+}
+
+TEST(ResultsJson, RepeatsRoundTripAndAreAbsentForOneRun) {
+    RunResult run = sample_run();
+    EXPECT_EQ(to_json(run).find("\"repeats\""), std::string::npos);
+    run.cells[0].repeats = {Verdict::pass, Verdict::fail, Verdict::pass};
+    const std::string text = to_json(run);
+    EXPECT_NE(text.find("\"repeat_counts\": \"fail 1/3, pass 2/3\""), std::string::npos) << text;
+    EXPECT_NE(text.find("\"flaky\": true"), std::string::npos);
+    const RunResult back = from_json(text);
+    EXPECT_EQ(back.cells[0].repeats, run.cells[0].repeats);
+    EXPECT_TRUE(back.cells[0].flaky());
 }
 
 TEST(ResultsJson, EmptyRunRoundTrips) {

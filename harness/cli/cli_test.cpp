@@ -457,4 +457,74 @@ TEST(CliRealServer, InterruptStopsServersAndExits3) {
     EXPECT_NE(rc, 0) << "the server still accepts connections on port " << m[1].str();
 }
 
+// `run --repeat`: a server that misbehaves on every second start (a copied reference
+// manifest whose argv is a script adding a misbehaviour when a counter is even) makes the
+// cell flaky: its verdict is the worst run, with the counts, and --strict fails the run.
+TEST(CliRealServer, RepeatMarksACellWhoseRunsDisagreeFlaky) {
+    TempDir dir("cli-repeat");
+    const fs::path counter = dir.path() / "starts";
+    const fs::path script = dir.path() / "endpoints" / "flakyref" / "start.sh";
+    write(script,
+          "#!/bin/sh\n"
+          "n=$(cat '" +
+              counter.string() +
+              "' 2>/dev/null || echo 0)\n"
+              "n=$((n + 1)); echo $n > '" +
+              counter.string() +
+              "'\n"
+              "if [ $((n % 2)) -eq 0 ]; then exec \"$@\" --misbehave auth-tls-334; fi\n"
+              "exec \"$@\"\n");
+    fs::permissions(script, fs::perms::owner_all, fs::perm_options::add);
+    std::string manifest = fc::testing::read_file(kSource / "servers/reference/manifest.xml");
+    manifest =
+        std::regex_replace(manifest, std::regex(R"(name="reference")"), R"(name="flakyref")");
+    manifest = std::regex_replace(manifest, std::regex(R"(<argv>\$\{binary\})"),
+                                  "<argv>" + script.string() + " ${binary}");
+    ASSERT_NE(manifest.find(script.string()), std::string::npos);
+    write(script.parent_path() / "manifest.xml", manifest);
+
+    const fs::path out = dir.path() / "run";
+    const std::vector<std::string> args = {"run",         (kSource / "scenarios").string(),
+                                           "--endpoints", (dir.path() / "endpoints").string(),
+                                           "--servers",   "flakyref",
+                                           "--clients",   "reference",
+                                           "--scenario",  "auth-tls-234",
+                                           "--repeat",    "4",
+                                           "--jobs",      "1",
+                                           "--out",       out.string()};
+    CliResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("each run 4 times"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Flaky cells"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("1 flaky"), std::string::npos) << r.out;
+    const std::string results = fc::testing::read_file(out / "results.json");
+    EXPECT_NE(results.find(R"("repeats": [
+        "pass",
+        "fail",
+        "pass",
+        "fail"
+      ])"),
+              std::string::npos)
+        << results;
+    EXPECT_NE(results.find(R"("repeat_counts": "fail 2/4, pass 2/4")"), std::string::npos);
+    EXPECT_NE(results.find(R"("flaky": true)"), std::string::npos);
+    // Each run has its own folder; the cell points at the worst (first failing) one.
+    EXPECT_TRUE(fs::exists(out / "flakyref__reference/auth-tls-234/run-4"));
+    EXPECT_NE(results.find(R"("cell_dir": "flakyref__reference/auth-tls-234/run-2")"),
+              std::string::npos);
+    pugi::xml_document junit;
+    ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
+    const std::string message = junit.select_node("//failure").node().attribute("message").value();
+    EXPECT_EQ(message.rfind("fail 2/4, pass 2/4: step ", 0), 0U) << message;
+    EXPECT_NE(fc::testing::read_file(out / "matrix.md").find("| F\\* |"), std::string::npos);
+
+    // A cell that passes every run is not flaky, and --strict passes.
+    const fs::path out2 = dir.path() / "run2";
+    CliResult ok = run_cli({"run", (kSource / "scenarios").string(), "--servers", "reference",
+                            "--clients", "reference", "--scenario", "auth-tls-234", "--repeat", "3",
+                            "--strict", "--out", out2.string()});
+    EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+    EXPECT_EQ(ok.out.find("flaky"), std::string::npos) << ok.out;
+}
+
 }  // namespace

@@ -37,8 +37,12 @@ const OptionSpec kRunOptions[] = {
     {"jobs", true, "N",
      "cells to run at once, each with its own servers, ports and folders (default: 4 per core, "
      "at most 16)"},
+    {"repeat", true, "N",
+     "run each cell N times (1-100); its verdict is the worst, with the counts; cells whose "
+     "runs disagree are flaky"},
     {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
-    {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
+    {"strict", false, "",
+     "an xpass (a declared deviation that passed) or a flaky cell (--repeat) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
     {"verbose", false, "", "print every cell, and the transcript excerpt of each that failed"},
     {"shard", true, "I/N",
@@ -178,6 +182,22 @@ unsigned parse_jobs(const ParsedArgs& a) {
     throw UsageError("--jobs wants a whole number from 1 to 64, not '" + *text + "'");
 }
 
+unsigned parse_repeat(const ParsedArgs& a) {
+    auto text = a.value("repeat");
+    if (!text) {
+        return 1;
+    }
+    try {
+        std::size_t used = 0;
+        int n = std::stoi(*text, &used);
+        if (used == text->size() && n >= 1 && n <= 100) {
+            return static_cast<unsigned>(n);
+        }
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--repeat wants a whole number from 1 to 100, not '" + *text + "'");
+}
+
 std::string matrix_grid_markdown(const RunResult& run) {
     // Only the servers x clients grid of matrix.md; the per-scenario tables stay in the file.
     std::ostringstream md;
@@ -239,6 +259,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.step_timeout = parse_timeout(a);
     config.keep = a.has("keep");
     config.jobs = parse_jobs(a);
+    config.repeat = parse_repeat(a);
     config.external = external;
     config.prefix = default_prefix();
     config.cancel = cancel;
@@ -258,8 +279,11 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     if (shard) {
         out << " (shard " << shard_text << " of " << planned << ")";
     }
-    out << " from " << ws.scenarios.size() << " scenario(s), " << config.jobs
-        << " at a time; writing to " << config.out_dir.string() << "\n";
+    out << " from " << ws.scenarios.size() << " scenario(s)";
+    if (config.repeat > 1) {
+        out << ", each run " << config.repeat << " times";
+    }
+    out << ", " << config.jobs << " at a time; writing to " << config.out_dir.string() << "\n";
     if (shard && cells.empty()) {
         out << "  .. shard " << shard_text << " has no cells\n";
     }

@@ -1,5 +1,7 @@
 #include "harness/core/result.hpp"
 
+#include <functional>
+
 namespace fc {
 
 std::string failure_reason(const Failure& f) {
@@ -12,6 +14,45 @@ std::string failure_reason(const Failure& f) {
         text += " (" + where + ")";
     }
     return text + ": expected " + f.expected + ", observed " + f.observed;
+}
+
+int severity(Verdict v) {
+    switch (v) {
+        case Verdict::pass: return 0;
+        case Verdict::unsupported: return 1;
+        case Verdict::xfail: return 2;
+        case Verdict::xpass: return 3;
+        case Verdict::error: return 4;
+        case Verdict::fail: return 5;
+    }
+    return 5;
+}
+
+bool CellResult::flaky() const {
+    for (Verdict v : repeats) {
+        if (v != repeats.front()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string CellResult::repeat_counts() const {
+    if (repeats.empty()) {
+        return "";
+    }
+    std::map<int, std::pair<Verdict, int>, std::greater<>> counts;  // worst first
+    for (Verdict v : repeats) {
+        auto& entry = counts[severity(v)];
+        entry.first = v;
+        ++entry.second;
+    }
+    std::string text;
+    for (const auto& [rank, entry] : counts) {
+        text += (text.empty() ? "" : ", ") + std::string(to_string(entry.first)) + " " +
+                std::to_string(entry.second) + "/" + std::to_string(repeats.size());
+    }
+    return text;
 }
 
 void VerdictCounts::add(Verdict v) {
@@ -38,7 +79,11 @@ int exit_code_for(const RunResult& run, bool strict) {
     if (run.interrupted || c.error > 0) {
         return exit_harness;
     }
-    if (c.fail > 0 || (strict && c.xpass > 0)) {
+    bool flaky = false;
+    for (const auto& cell : run.cells) {
+        flaky = flaky || cell.flaky();
+    }
+    if (c.fail > 0 || (strict && (c.xpass > 0 || flaky))) {
         return exit_failed;
     }
     return exit_ok;

@@ -42,6 +42,14 @@ struct CellResult {
     std::string transcript_excerpt;  ///< last lines of the transcript, raw bytes allowed
     /// Facts worth a column: "tls.version", "tls.cipher", ...
     std::map<std::string, std::string> properties;
+    /// Under `run --repeat N` (N > 1): the verdict of each run, in order; `verdict` is the
+    /// worst of them. Empty when the cell ran once.
+    std::vector<Verdict> repeats;
+    /// True when the repeats did not all agree (a cell under an intermittent deviation
+    /// is xfail every time, so it is never flaky).
+    bool flaky() const;
+    /// "fail 2/5, pass 3/5" for a repeated cell, worst first; "" when it ran once.
+    std::string repeat_counts() const;
 };
 
 /// A server or client that took part, with the version it reported.
@@ -73,9 +81,13 @@ struct VerdictCounts {
 };
 VerdictCounts count_verdicts(const std::vector<CellResult>& cells);
 
+/// How bad a verdict is, for the worst of a cell's repeats: pass < unsupported < xfail <
+/// xpass < error < fail.
+int severity(Verdict v);
+
 /// Exit status of a run: 3 if a cell errored or the run was interrupted (results are
 /// incomplete), else 1 if a check failed (or, with `strict`, a declared deviation
-/// passed), else 0.
+/// passed or a repeated cell was flaky), else 0.
 int exit_code_for(const RunResult& run, bool strict);
 
 }  // namespace fc

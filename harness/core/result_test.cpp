@@ -15,6 +15,15 @@ RunResult run_with(std::initializer_list<Verdict> verdicts) {
     return run;
 }
 
+TEST(ExitCode, AFlakyCellFailsOnlyUnderStrict) {
+    RunResult run = run_with({Verdict::pass});
+    run.cells[0].repeats = {Verdict::pass, Verdict::unsupported};
+    EXPECT_EQ(exit_code_for(run, false), exit_ok);
+    EXPECT_EQ(exit_code_for(run, true), exit_failed);
+    run.cells[0].repeats = {Verdict::pass, Verdict::pass};
+    EXPECT_EQ(exit_code_for(run, true), exit_ok);
+}
+
 TEST(ExitCode, NothingFailedIsZero) {
     EXPECT_EQ(exit_code_for(run_with({Verdict::pass, Verdict::xfail, Verdict::unsupported}), false),
               exit_ok);

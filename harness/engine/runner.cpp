@@ -13,6 +13,7 @@
 #include "harness/engine/client_cell.hpp"
 #include "harness/engine/deviations.hpp"
 #include "harness/engine/endpoint_check.hpp"
+#include "harness/engine/repeat.hpp"
 #include "harness/engine/server_cell.hpp"
 #include "harness/proc/orphans.hpp"
 
@@ -125,8 +126,12 @@ public:
             [this](const std::string& text) { note(text); }, run.endpoints);
     }
 
-    CellResult run_cell(const PlannedCell& cell) {
+    /// Runs the cell once; `attempt` (1-based) of `repeat` runs names its folder.
+    CellResult run_cell(const PlannedCell& cell, unsigned attempt, unsigned repeat) {
         CellResult r = describe_cell(cell);
+        if (repeat > 1) {
+            r.cell_dir = (fs::path(r.cell_dir) / ("run-" + std::to_string(attempt))).string();
+        }
         auto started = Clock::now();
         fs::path dir = config_.out_dir / r.cell_dir;
         Transcript transcript;
@@ -256,16 +261,21 @@ RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given
     RunState state(config);
     state.prepare(cells, run);
 
-    // Workers take the next cell in order of expected cost, the longest first, so that a
-    // long cell never starts last and holds up the end of the run; results keep the plan's
-    // order.
-    std::vector<std::size_t> order(cells.size());
+    // Workers take the next run of a cell in order of expected cost, the longest first, so
+    // that a long cell never starts last and holds up the end of the run; the repeats of
+    // one cell are separate work items (they spread over the workers); results keep the
+    // plan's order.
+    const unsigned repeat = std::max(1U, config.repeat);
+    std::vector<std::size_t> order(cells.size() * repeat);
     for (std::size_t i = 0; i < order.size(); ++i) {
         order[i] = i;
     }
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return expected_cost(cells[a]) > expected_cost(cells[b]);
+        return expected_cost(cells[a / repeat]) > expected_cost(cells[b / repeat]);
     });
+    std::vector<std::vector<std::optional<CellResult>>> runs(
+        cells.size(), std::vector<std::optional<CellResult>>(repeat));
+    std::vector<unsigned> finished_runs(cells.size(), 0);
     std::vector<std::optional<CellResult>> results(cells.size());
     std::atomic<std::size_t> next{0};
     std::mutex report_mutex;
@@ -276,11 +286,20 @@ RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given
             if (n >= order.size()) {
                 return;
             }
-            std::size_t i = order[n];
-            CellResult r = state.run_cell(cells[i]);
+            std::size_t i = order[n] / repeat;
+            auto attempt = static_cast<unsigned>(order[n] % repeat);
+            CellResult r = state.run_cell(cells[i], attempt + 1, repeat);
             reap_orphans();  // session processes of the cell's servers, left to the harness
             std::lock_guard lock(report_mutex);
-            results[i] = std::move(r);
+            runs[i][attempt] = std::move(r);
+            if (++finished_runs[i] < repeat) {
+                continue;
+            }
+            std::vector<CellResult> all;
+            for (auto& one : runs[i]) {
+                all.push_back(std::move(*one));
+            }
+            results[i] = combine_repeats(std::move(all));
             ++done;
             if (config.on_cell) {
                 config.on_cell(*results[i], done, cells.size());
@@ -289,7 +308,7 @@ RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given
     };
     unsigned jobs = std::clamp<unsigned>(config.jobs, 1U, 64U);
     jobs =
-        static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(cells.size(), 1)));
+        static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(order.size(), 1)));
     std::vector<std::jthread> workers;
     for (unsigned j = 1; j < jobs; ++j) {
         workers.emplace_back(work);

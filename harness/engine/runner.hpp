@@ -22,6 +22,9 @@ struct RunConfig {
     CancelToken cancel;
     /// Cells run at once (each with its own servers, ports and folders); 1 = one by one.
     unsigned jobs = 1;
+    /// Runs of each cell (`run --repeat N`); the cell's verdict is the worst of them, each
+    /// run in its own folder (CELL/run-K) when N > 1.
+    unsigned repeat = 1;
     /// Called after each cell with its result and how many are done of how many; calls
     /// come one at a time, in the order cells finish.
     std::function<void(const CellResult&, std::size_t done, std::size_t total)> on_cell;
