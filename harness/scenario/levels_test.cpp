@@ -52,6 +52,11 @@ TEST(QuoteLevel, FollowsTheStrongestKeyword) {
     // Whole words only.
     EXPECT_EQ(quote_level("the mayor mustered shouldered"), std::nullopt);
     EXPECT_EQ(quote_level("Some servers will allow the AUTH command"), std::nullopt);
+    // Identifiers are not keywords: an alert name, a word joined to others by "_" or digits.
+    EXPECT_EQ(quote_level("abort the handshake with a \"certificate_required\" alert"),
+              std::nullopt);
+    EXPECT_EQ(quote_level("MAY abort with a \"certificate_required\" alert"), Level::info);
+    EXPECT_EQ(quote_level("must_not 2must"), std::nullopt);
 }
 
 TEST(ConflictReason, NamesEachConflictingFeature) {
