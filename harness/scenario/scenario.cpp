@@ -95,16 +95,20 @@ std::string EventPattern::describe() const {
 }
 
 std::optional<Level> quote_level(std::string_view quote) {
-    // Whole words only, any case: "must" in "mustn't" counts, "mayor" does not.
+    // Whole words only, any case: "must" in "mustn't" counts, "mayor" does not, and neither
+    // does "required" inside an identifier such as the alert name "certificate_required".
+    auto word_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    };
     std::optional<Level> strongest;
     std::size_t i = 0;
     while (i < quote.size()) {
-        if (!std::isalpha(static_cast<unsigned char>(quote[i]))) {
+        if (!word_char(quote[i])) {
             ++i;
             continue;
         }
         std::size_t start = i;
-        while (i < quote.size() && std::isalpha(static_cast<unsigned char>(quote[i]))) {
+        while (i < quote.size() && word_char(quote[i])) {
             ++i;
         }
         std::string word(quote.substr(start, i - start));
