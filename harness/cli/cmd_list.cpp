@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <ostream>
 
 #include "harness/cli/args.hpp"
@@ -8,6 +9,7 @@
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/endpoint_check.hpp"
 #include "harness/engine/server_instance.hpp"
+#include "harness/scenario/requirements.hpp"
 
 namespace fc {
 
@@ -19,9 +21,14 @@ const OptionSpec kListOptions[] = {
 };
 
 void print_help(std::ostream& out) {
-    out << "usage: ftps-conform list scenarios [PATH...] | servers | clients [options]\n\n"
+    out << "usage: ftps-conform list scenarios [PATH...] | requirements [DIR] | servers | clients "
+           "[options]\n\n"
            "Lists what is on disk, one line each: id or name, then title.\n"
            "  scenarios  every scenario under PATH (default: scenarios/), with level and area\n"
+           "  requirements\n"
+           "             the requirements table DIR/requirements.xml (default: scenarios/): each\n"
+           "             normative sentence, the scenarios that test it or why none does, and\n"
+           "             coverage counts by level and side; checked against the scenarios\n"
            "  servers    every server manifest, its version and the features it can realise\n"
            "  clients    every client manifest and its version\n"
            "Versions come from each manifest's version command (as a run reports them);\n"
@@ -67,6 +74,64 @@ std::string client_version(const ClientManifest& m, const std::filesystem::path&
     return error.empty() ? version : "- (" + error + ")";
 }
 
+std::string percent(int part, int whole) {
+    return whole == 0 ? "-" : std::to_string((100 * part + whole / 2) / whole) + "%";
+}
+
+// Rows with their coverage, then counts by level and side; 2 if the table and the scenarios
+// disagree.
+int list_requirements(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {
+    const std::filesystem::path file = dir / "requirements.xml";
+    std::vector<Diagnostic> diags;
+    std::vector<Requirement> rows = load_requirements(file, diags);
+    Workspace ws = load_workspace({dir}, {}, err);
+    for (const Diagnostic& d : check_requirements(rows, ws.scenarios, file)) {
+        diags.push_back(d);
+    }
+    for (const Requirement& r : rows) {
+        std::string quote = r.quote.size() > 110 ? r.quote.substr(0, 107) + "..." : r.quote;
+        if (r.summary) {
+            quote = "(summary) " + quote;
+        }
+        out << pad(r.ref, 13) << pad(r.level, 6) << pad(r.side, 6) << quote << "\n"
+            << std::string(28, ' ')
+            << (r.tested_by.empty() ? "untested (" + r.untested_kind + "): " + r.untested_reason
+                                    : "tested by " + join(r.tested_by, ", "))
+            << "\n";
+    }
+    // level -> side -> {rows, rows that apply, covered}
+    struct Count {
+        int rows = 0, apply = 0, covered = 0;
+    };
+    std::map<std::string, std::map<std::string, Count>> counts;
+    for (const Requirement& r : rows) {
+        for (const std::string& side : {r.side, std::string("all")}) {
+            Count& c = counts[r.level][side];
+            ++c.rows;
+            c.apply +=
+                r.untested_kind == "not-applicable" || r.untested_kind == "not-behaviour" ? 0 : 1;
+            c.covered += r.tested_by.empty() ? 0 : 1;
+        }
+    }
+    out << "\n"
+        << rows.size() << " requirements. Covered of those that apply (a behaviour of FTPS "
+        << "over TLS), by level and side:\n";
+    for (const char* level : {"must", "should", "may", "none"}) {
+        out << "  " << pad(std::string(level), 7);
+        for (const char* side : {"server", "client", "both", "all"}) {
+            const Count& c = counts[level][side];
+            out << pad(std::string(side) + " " + std::to_string(c.covered) + "/" +
+                           std::to_string(c.apply) + " (" + percent(c.covered, c.apply) + ")",
+                       22);
+        }
+        out << "\n";
+    }
+    for (const Diagnostic& d : diags) {
+        err << d.str() << "\n";
+    }
+    return diags.empty() ? exit_ok : exit_usage;
+}
+
 }  // namespace
 
 int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
@@ -76,7 +141,7 @@ int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream&
         return exit_ok;
     }
     if (a.positionals.empty()) {
-        throw UsageError("list what? scenarios, servers or clients (see --help)");
+        throw UsageError("list what? scenarios, requirements, servers or clients (see --help)");
     }
     const std::string what = a.positionals.front();
     std::vector<std::string> extra;
@@ -94,6 +159,14 @@ int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream&
                 << s.title << "\n";
         }
         return exit_ok;
+    }
+    if (what == "requirements") {
+        if (a.positionals.size() > 2) {
+            throw UsageError("list requirements takes one folder at most");
+        }
+        return list_requirements(a.positionals.size() == 2 ? std::filesystem::path(a.positionals[1])
+                                                           : default_scenarios_dir(),
+                                 out, err);
     }
     if (a.positionals.size() > 1) {
         throw UsageError("list " + what + " takes no paths");
@@ -121,7 +194,8 @@ int cmd_list(std::span<const std::string> args, std::ostream& out, std::ostream&
         }
         return exit_ok;
     }
-    throw UsageError("cannot list '" + what + "': choose scenarios, servers or clients");
+    throw UsageError("cannot list '" + what +
+                     "': choose scenarios, requirements, servers or clients");
 }
 
 }  // namespace fc

@@ -330,7 +330,9 @@ void collect(const fs::path& dir, std::vector<fs::path>& files, std::vector<Diag
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (it->is_directory() && it->path().filename() == "schema") {
             it.disable_recursion_pending();
-        } else if (it->is_regular_file() && it->path().extension() == ".xml") {
+        } else if (it->is_regular_file() && it->path().extension() == ".xml" &&
+                   !(it.depth() == 0 && it->path().filename() == "requirements.xml")) {
+            // The folder's requirements table (requirements.hpp) is not a scenario.
             files.push_back(it->path());
         }
     }
