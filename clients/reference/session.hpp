@@ -37,6 +37,10 @@ private:
     /// True when the last unguarded <expect>'s reply matches the step's if-reply.
     bool reply_branch_taken(const Step& step) const;
     static std::string if_reply_text(const Step& step);
+    /// The rest of a reply="optional" transfer: waits for the data connection to end,
+    /// judges a reply if one came, and fails if data arrived.
+    void finish_without_reply(const TransferStep& step, const ReplyExpectation& want,
+                              DataWorker& worker);
     Deadline deadline() const;
     std::string seconds() const;
     std::string describe_step(const std::string& detail) const;

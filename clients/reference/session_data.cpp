@@ -177,6 +177,10 @@ void Session::execute(const TransferStep& step) {
     // The first reply is 1xx (then the data flows, then the final reply) or already the
     // final one: a refusal before any data.
     const ReplyExpectation want = step.reply ? *step.reply : transfer_done();
+    if (step.reply_optional) {
+        finish_without_reply(step, want, worker);
+        return;
+    }
     std::optional<Reply> final_reply = reply_for(want.describe(), until);
     if (final_reply && final_reply->code / 100 == 1 && step.preliminary_forbidden) {
         worker.stop();
@@ -225,6 +229,45 @@ void Session::execute(const TransferStep& step) {
         if (!step.upload && data.received.bytes > 0) {
             fail("expect-data=failure", "the data connection to be refused",
                  std::to_string(data.received.bytes) + " bytes of data were received");
+        }
+    }
+}
+
+void Session::finish_without_reply(const TransferStep& step, const ReplyExpectation& want,
+                                   DataWorker& worker) {
+    // The data connection ends (the server closed it, the transfer finished, or the step's
+    // deadline passed); replies that came meanwhile are judged, none is required.
+    DataOutcome data = worker.join();
+    for (const auto& note : data.notes) {
+        transcript_.note("data", note);
+    }
+    last_data_facts_ = data.facts;
+    last_data_close_notify_ = data.received.close_notify;
+    // What reached the foreign peer decides first; then a reply, if one came, is judged.
+    if (!step.upload && data.received.bytes > 0) {
+        fail("expect-data=failure", "no data on the data connection",
+             std::to_string(data.received.bytes) + " bytes of data were received");
+        return;
+    }
+    Deadline grace = Deadline::earliest(deadline(), Deadline::after(Millis(300)));
+    for (;;) {
+        ReplyResult r = channel_.read_reply(grace);
+        if (!r.reply) {
+            if (r.malformed) {
+                fail("", want.describe(), "a malformed reply: " + r.error);
+            } else {
+                transcript_.note("ctrl", "no final reply (reply=\"optional\"): judged on the data");
+            }
+            return;
+        }
+        if (r.reply->code / 100 != 1) {
+            judge_reply(want, *r.reply);
+            return;
+        }
+        if (step.preliminary_forbidden) {
+            fail("preliminary=forbidden", want.describe() + " before any 1yz reply",
+                 printable(r.reply->text(), 600));
+            return;
         }
     }
 }

@@ -18,11 +18,12 @@ constexpr std::array<std::string_view, 7> kCloseAttrs{"if",   "unless", "timeout
                                                       "code", "text",   "reason"};
 constexpr std::array<std::string_view, 9> kOpenAttrs{
     "if", "unless", "timeout", "if-reply", "mode", "source", "code", "text", "reason"};
-constexpr std::array<std::string_view, 16> kTransferAttrs{
+constexpr std::array<std::string_view, 17> kTransferAttrs{
     "if",          "unless", "timeout", "if-reply", "command",      "protect",
     "resume",      "size",   "offset",  "verify",   "close-notify", "preliminary",
-    "expect-data", "code",   "text",    "reason"};
+    "expect-data", "reply",  "code",    "text",     "reason"};
 constexpr std::array<std::string_view, 2> kPreliminary{"allowed", "forbidden"};
+constexpr std::array<std::string_view, 2> kReplyNeed{"required", "optional"};
 constexpr std::array<std::string_view, 0> kNone{};
 
 constexpr std::array kModes{DataMode::pasv, DataMode::epsv, DataMode::port, DataMode::eprt};
@@ -151,6 +152,13 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
         choice_attr(f, node, "preliminary", kPreliminary).value_or("allowed") == "forbidden";
     step.data = enum_attr(f, node, "expect-data", kDataOutcomes).value_or(step.data);
     step.reply = optional_reply(f, node);
+    step.reply_optional =
+        choice_attr(f, node, "reply", kReplyNeed).value_or("required") == "optional";
+    if (step.reply_optional && step.data != DataExpect::failure) {
+        f.error(node, "reply",
+                "reply=\"optional\" needs expect-data=\"failure\": the step is then judged "
+                "on the data connection alone (no data may flow)");
+    }
     return step;
 }
 

@@ -147,6 +147,10 @@ struct TransferStep {
     /// preliminary="forbidden": a 1yz reply fails the step (a refusal must come before
     /// any 1yz, RFC 4217 10.2); default allowed.
     bool preliminary_forbidden = false;
+    /// reply="optional" (with expect-data="failure"): the server need not send a final
+    /// reply (it may keep waiting for the right peer); the step ends when the data
+    /// connection ends, and a reply that has come by then is judged.
+    bool reply_optional = false;
     /// The final reply. Default 226|250. A refusal may come instead of the 1xx reply
     /// (then no data may flow) or after it (a failed data handshake).
     std::optional<ReplyExpectation> reply;

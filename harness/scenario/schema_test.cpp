@@ -53,7 +53,8 @@ TEST_F(Schema, EveryShippedScenarioValidates) {
          it != fs::recursive_directory_iterator(); ++it) {
         if (it->is_directory() && it->path().filename() == "schema") {
             it.disable_recursion_pending();
-        } else if (it->path().extension() == ".xml") {
+        } else if (it->path().extension() == ".xml" &&
+                   it->path().filename() != "requirements.xml") {  // the table, not a scenario
             EXPECT_TRUE(validates(kSchemas / "scenario.xsd", it->path())) << it->path();
             ++count;
         }
