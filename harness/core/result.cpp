@@ -14,6 +14,16 @@ std::string failure_reason(const Failure& f) {
     return text + ": expected " + f.expected + ", observed " + f.observed;
 }
 
+std::string provenance_text(const EndpointInfo& e) {
+    if (!e.target.empty()) {
+        return "external target " + e.target;
+    }
+    if (e.manifest.empty()) {
+        return "";
+    }
+    return "manifest " + e.manifest + " (sha256 " + e.manifest_sha256.substr(0, 12) + ")";
+}
+
 void VerdictCounts::add(Verdict v) {
     switch (v) {
         case Verdict::pass: ++pass; break;
