@@ -44,7 +44,9 @@ const OptionSpec kRunOptions[] = {
     {"verbose", false, "", "print every cell, and the transcript excerpt of each that failed"},
     {"shard", true, "I/N",
      "run only shard I of N (1 <= I <= N <= 1000); merge with `ftps-conform report`"},
-    {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
+    {"endpoints", true, "DIR",
+     "also load manifests from DIR/<name>/manifest.xml or DIR/servers|clients/<name>/manifest.xml"
+     " (same name: replaces the shipped one; the run names each manifest and its SHA-256)"},
     {"target", true, "HOST:PORT", "test a server that already listens there (no servers started)"},
     {"user", true, "USER", "--target: the user to log in as"},
     {"password", true, "PASSWORD", "--target: that user's password"},
