@@ -197,9 +197,10 @@ void write_summary(const RunResult& run, std::ostream& os, const SummaryPaths& p
     if (!run.endpoints.empty()) {
         os << "Endpoints:\n";
         for (const auto& e : run.endpoints) {
+            const std::string from = provenance_text(e);
             os << "  " << one_line(e.kind) << " " << one_line(e.name) << " "
                << (e.version.empty() ? std::string("(version unknown)") : one_line(e.version))
-               << "\n";
+               << (from.empty() ? "" : ": " + one_line(from)) << "\n";
         }
         os << "\n";
     }

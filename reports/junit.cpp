@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/text.hpp"
 #include "harness/core/text_sanitize.hpp"
 #include "reports/console.hpp"
 
@@ -119,9 +120,32 @@ void property(std::ostream& os, std::string_view indent, std::string_view name,
     os << indent << "<property" << attr("name", name) << attr("value", value) << "/>\n";
 }
 
+// The <failure message> of a failed check: the spec references it rests on, then the step
+// ("RFC4217 9: step 3 (expect code=234 after AUTH TLS, line 12): expected code 234, observed
+// code 500").
+std::string failure_message(const CellResult& cell) {
+    if (!cell.failure) {
+        return cell_detail(cell);
+    }
+    const std::string refs = join(cell.spec_refs, ", ");
+    return one_line((refs.empty() ? "" : refs + ": ") + failure_reason(*cell.failure));
+}
+
+// "spec: RFC4217 9\n  \"The quoted sentence.\"\n" per reference of a failed cell.
+std::string spec_lines(const CellResult& cell) {
+    std::string text;
+    for (std::size_t i = 0; i < cell.spec_refs.size(); ++i) {
+        text += "spec: " + cell.spec_refs[i] + "\n";
+        if (i < cell.spec_quotes.size() && !cell.spec_quotes[i].empty()) {
+            text += "  \"" + cell.spec_quotes[i] + "\"\n";
+        }
+    }
+    return text;
+}
+
 // The body of a <failure> or <error>: the whole story, several lines.
 std::string failure_details(const CellResult& cell) {
-    std::string text;
+    std::string text = cell.verdict == Verdict::fail ? spec_lines(cell) : "";
     if (cell.failure) {
         const Failure& f = *cell.failure;
         text += "step " + std::to_string(f.step_index);
@@ -147,7 +171,7 @@ void outcome_element(std::ostream& os, const CellResult& cell, bool strict) {
     switch (cell.verdict) {
         case Verdict::pass: return;
         case Verdict::fail:
-            os << in << "<failure" << attr("message", cell_detail(cell)) << attr("type", "fail")
+            os << in << "<failure" << attr("message", failure_message(cell)) << attr("type", "fail")
                << ">" << xml_text(failure_details(cell)) << "</failure>\n";
             return;
         case Verdict::error:

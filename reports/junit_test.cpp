@@ -44,6 +44,8 @@ RunResult sample_run() {
 
     CellResult fail = make_cell("proftpd", "reference", "control/pbsz-0", Verdict::fail, 0.1234);
     fail.spec_refs = {"RFC 4217 section 9", "RFC 2228"};
+    // A quote for the first reference only: the second scenario has none yet.
+    fail.spec_quotes = {"The PBSZ command <MUST> be issued.", ""};
     fail.reason = "step 4 failed";
     fail.failure = Failure{4, 17, "expect code=200 after PBSZ 0", "code 200", "code 500 <\"&'>"};
     fail.transcript_path = fail.cell_dir + "/transcript.txt";
@@ -195,7 +197,13 @@ TEST(JUnit, FailureCarriesStepExpectedObserved) {
     ASSERT_TRUE(failure);
     EXPECT_STREQ(failure.attribute("type").value(), "fail");
     EXPECT_STREQ(failure.attribute("message").value(),
-                 "step 4: expected code 200, observed code 500 <\"&'>");
+                 "RFC 4217 section 9, RFC 2228: step 4 (expect code=200 after PBSZ 0, line 17): "
+                 "expected code 200, observed code 500 <\"&'>");
+    const std::string body = failure.text().get();
+    EXPECT_NE(body.find("spec: RFC 4217 section 9\n  \"The PBSZ command <MUST> be issued.\"\n"
+                        "spec: RFC 2228\nstep 4"),
+              std::string::npos)
+        << body;
     const std::string out =
         doc.select_node("//testcase[@name='control/pbsz-0']/system-out").node().text().get();
     EXPECT_NE(out.find("bad\\x01 byte \xEF\xBF\xBD here"), std::string::npos) << out;

@@ -45,6 +45,7 @@ a.code.v-error,td.v-error .verdict{background:var(--error)}a.code.v-unsupported,
 a.code.v-xfail,td.v-xfail .verdict{background:var(--xfail)}a.code.v-xpass,td.v-xpass .verdict{background:var(--xpass)}
 td .verdict{color:#fff;padding:0 .3rem;border-radius:2px;text-decoration:none;font-weight:bold}
 details dl{margin:.25rem 0}details dt{font-weight:bold}details dd{margin:0 0 .25rem;white-space:pre-wrap;font-family:ui-monospace,monospace}
+blockquote.quote{margin:.25rem 0 0 .75rem;padding-left:.5rem;border-left:3px solid #d0d7de;font-family:Georgia,serif;white-space:normal}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}
 .filters fieldset{border:1px solid #d0d7de;padding:.25rem .5rem}.filters label{margin-right:.5rem;white-space:nowrap}
 .legend{color:#57606a}
@@ -116,13 +117,22 @@ void write_facts(const RunResult& run, std::ostream& os) {
        << h(run.started_utc) << " to " << h(run.finished_utc) << " (" << seconds(run.duration_s)
        << " s)</dd>\n<dt>Host</dt><dd>" << h(run.host) << "</dd>\n<dt>Tool</dt><dd>ftps-conform "
        << h(run.tool_version) << "</dd>\n";
+    // Servers first, then clients (results.json files of older runs interleave them).
+    std::vector<const EndpointInfo*> endpoints;
     for (const EndpointInfo& e : run.endpoints) {
+        endpoints.push_back(&e);
+    }
+    std::stable_partition(endpoints.begin(), endpoints.end(),
+                          [](const EndpointInfo* e) { return e->kind == "server"; });
+    for (const EndpointInfo* e : endpoints) {
+        const std::string from = provenance_text(*e);
         os << "<dt>"
-           << (e.kind == "server"   ? "Server"
-               : e.kind == "client" ? "Client"
-                                    : "Endpoint")
-           << "</dt><dd>" << h(e.name) << " "
-           << (e.version.empty() ? std::string("(version unknown)") : h(e.version)) << "</dd>\n";
+           << (e->kind == "server"   ? "Server"
+               : e->kind == "client" ? "Client"
+                                     : "Endpoint")
+           << "</dt><dd>" << h(e->name) << " "
+           << (e->version.empty() ? std::string("(version unknown)") : h(e->version))
+           << (from.empty() ? "" : " <small>(" + h(from) + ")</small>") << "</dd>\n";
     }
     const VerdictCounts total = count_verdicts(run.cells);
     os << "<dt>Cells</dt><dd>" << total.total();
@@ -222,6 +232,16 @@ void write_why(const CellResult& cell, std::ostream& os) {
     }
     if (!cell.reason.empty()) {
         os << "<dt>Reason</dt><dd>" << h(cell.reason) << "</dd>";
+    }
+    // What the failed check rests on: the spec reference and the sentence it quotes.
+    if (cell.verdict == Verdict::fail || cell.verdict == Verdict::xpass) {
+        for (std::size_t i = 0; i < cell.spec_refs.size(); ++i) {
+            os << "<dt>Spec</dt><dd>" << h(cell.spec_refs[i]);
+            if (i < cell.spec_quotes.size() && !cell.spec_quotes[i].empty()) {
+                os << "<blockquote class=\"quote\">" << h(cell.spec_quotes[i]) << "</blockquote>";
+            }
+            os << "</dd>";
+        }
     }
     os << "</dl>";
 }

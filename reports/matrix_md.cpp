@@ -53,8 +53,10 @@ void write_endpoints(const RunResult& run, std::ostream& os, std::string_view ki
     const auto of_kind = [&](const EndpointInfo& e) { return e.kind == kind; };
     const std::string list =
         join(run.endpoints | std::views::filter(of_kind), ", ", [](const EndpointInfo& e) {
+            const std::string from = provenance_text(e);
             return md(e.name) + " " +
-                   (e.version.empty() ? std::string("(version unknown)") : md(e.version));
+                   (e.version.empty() ? std::string("(version unknown)") : md(e.version)) +
+                   (from.empty() ? "" : " (" + md(from) + ")");
         });
     if (!list.empty()) {
         os << "- **" << label << ":** " << list << "\n";
@@ -142,6 +144,17 @@ void write_area_tables(const MatrixLayout& layout, std::ostream& os) {
     }
 }
 
+// "- Spec: RFC4217 9: “The quoted sentence.”" per reference the failed scenario rests on.
+void write_specs(const CellResult& cell, std::ostream& os) {
+    for (std::size_t i = 0; i < cell.spec_refs.size(); ++i) {
+        os << "- Spec: " << md(cell.spec_refs[i]);
+        if (i < cell.spec_quotes.size() && !cell.spec_quotes[i].empty()) {
+            os << ": \xE2\x80\x9C" << md(cell.spec_quotes[i]) << "\xE2\x80\x9D";
+        }
+        os << "\n";
+    }
+}
+
 void write_problems(const MatrixLayout& layout, std::ostream& os) {
     bool any = false;
     for (const MatrixScenario& row : layout.scenarios) {
@@ -166,6 +179,9 @@ void write_problems(const MatrixLayout& layout, std::ostream& os) {
                 }
                 os << ": " << md(f.step) << "\n- Expected: " << md(f.expected)
                    << "\n- Observed: " << md(f.observed) << "\n";
+            }
+            if (cell->verdict != Verdict::error) {
+                write_specs(*cell, os);
             }
             if (!cell->reason.empty()) {
                 os << "- Reason: " << md(cell->reason) << "\n";

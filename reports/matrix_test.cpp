@@ -27,9 +27,11 @@ CellResult make_cell(std::string server, std::string client, std::string id, Ver
 RunResult sample_run() {
     RunResult run = testing::sample_run_facts();
     run.duration_s = 4.2;
-    run.endpoints = {{"proftpd", "server", "1.3.8"},
-                     {"vsftpd", "server", "3.0.3 <b>|x"},
-                     {"reference", "client", "0.1.0"}};
+    // The client between the servers, as results.json of older runs have it.
+    run.endpoints = {{"proftpd", "server", "1.3.8", "/src/servers/proftpd/manifest.xml",
+                      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", ""},
+                     {"reference", "client", "0.1.0"},
+                     {"vsftpd", "server", "3.0.3 <b>|x", "", "", "127.0.0.1:2121"}};
     CellResult pass = make_cell("proftpd", "reference", "data/prot-p", Verdict::pass);
     pass.spec_refs = {"RFC 4217 section 9"};
     pass.level = "should";
@@ -37,6 +39,7 @@ RunResult sample_run() {
 
     CellResult fail = make_cell("proftpd", "reference", "control/pbsz-0", Verdict::fail);
     fail.spec_refs = {"RFC 4217 section 9 | PBSZ", "RFC 2228"};
+    fail.spec_quotes = {"The PBSZ command <MUST> be | issued.", ""};
     fail.reason = "step 4 failed";
     fail.failure = Failure{4, 17, "expect code=200 after PBSZ 0", "code 200 *or* `201`",
                            "500 <script>alert(1)</script> |\r\nbad\x01\xff"};
@@ -187,6 +190,46 @@ TEST(MatrixHtml, HasFiltersFailureDetailsAndPrintStyles) {
     EXPECT_NE(page.find("@media print"), std::string::npos);
     EXPECT_NE(page.find("overflow-x:auto"), std::string::npos);
     EXPECT_NE(page.find("id=\"grid\""), std::string::npos);
+}
+
+TEST(MatrixHtml, ListsServersThenClientsWithTheirManifests) {
+    const std::string page = html(sample_run());
+    const auto proftpd = page.find("<dt>Server</dt><dd>proftpd 1.3.8");
+    const auto vsftpd = page.find("<dt>Server</dt><dd>vsftpd");
+    const auto client = page.find("<dt>Client</dt><dd>reference");
+    ASSERT_NE(proftpd, std::string::npos);
+    ASSERT_NE(vsftpd, std::string::npos);
+    ASSERT_NE(client, std::string::npos);
+    EXPECT_LT(proftpd, vsftpd);
+    EXPECT_LT(vsftpd, client);
+    EXPECT_NE(page.find("manifest /src/servers/proftpd/manifest.xml (sha256 0123456789ab)"),
+              std::string::npos);
+    EXPECT_NE(page.find("external target 127.0.0.1:2121"), std::string::npos);
+}
+
+TEST(MatrixHtml, AFailedCellShowsItsSpecAndQuote) {
+    const std::string page = html(sample_run());
+    EXPECT_NE(page.find("<dt>Spec</dt><dd>RFC 4217 section 9 | PBSZ<blockquote class=\"quote\">"
+                        "The PBSZ command &lt;MUST&gt; be | issued.</blockquote></dd>"
+                        "<dt>Spec</dt><dd>RFC 2228</dd>"),
+              std::string::npos);
+}
+
+TEST(MatrixMarkdown, AFailedCellShowsItsSpecAndQuote) {
+    const std::string text = markdown(sample_run());
+    EXPECT_NE(text.find("- Spec: RFC 4217 section 9 \\| PBSZ: \xE2\x80\x9CThe PBSZ command "),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("- Spec: RFC 2228\n"), std::string::npos) << text;
+}
+
+TEST(MatrixMarkdown, NamesEachEndpointsManifest) {
+    const std::string text = markdown(sample_run());
+    EXPECT_NE(text.find("proftpd 1.3.8 (manifest /src/servers/proftpd/manifest.xml (sha256 "
+                        "0123456789ab))"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("(external target 127.0.0.1:2121)"), std::string::npos);
 }
 
 }  // namespace

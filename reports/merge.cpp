@@ -39,8 +39,8 @@ RunResult merge_runs(const std::vector<NamedRun>& runs) {
     RunResult merged;
     merged.run_id = "merged";
     std::set<std::string> hosts, tool_versions;
-    // (kind, name) -> (version, the input it came from)
-    std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> endpoints;
+    // (kind, name) -> (the endpoint, the input it came from)
+    std::map<std::pair<std::string, std::string>, std::pair<EndpointInfo, std::string>> endpoints;
     // (server, client, area, scenario id) -> the input it came from
     std::map<std::tuple<std::string, std::string, std::string, std::string>, std::string> cells;
 
@@ -61,12 +61,19 @@ RunResult merge_runs(const std::vector<NamedRun>& runs) {
             tool_versions.insert(run.tool_version);
         }
         for (const EndpointInfo& e : run.endpoints) {
-            auto [it, inserted] = endpoints.try_emplace({e.kind, e.name}, e.version, name);
-            if (!inserted && it->second.first != e.version) {
+            auto [it, inserted] = endpoints.try_emplace({e.kind, e.name}, e, name);
+            const EndpointInfo& first = it->second.first;
+            if (!inserted && first.version != e.version) {
                 throw UsageError("cannot merge: " + e.kind + " " + one_line(e.name) +
-                                 " has version '" + one_line(it->second.first) + "' in " +
+                                 " has version '" + one_line(first.version) + "' in " +
                                  it->second.second + " but '" + one_line(e.version) + "' in " +
                                  name);
+            }
+            // Shards that tested different manifests under one name are not one run.
+            if (!inserted && provenance_text(first) != provenance_text(e)) {
+                throw UsageError("cannot merge: " + e.kind + " " + one_line(e.name) + " is from " +
+                                 one_line(provenance_text(first)) + " in " + it->second.second +
+                                 " but from " + one_line(provenance_text(e)) + " in " + name);
             }
         }
         for (const CellResult& c : run.cells) {
@@ -81,7 +88,7 @@ RunResult merge_runs(const std::vector<NamedRun>& runs) {
     }
     std::stable_sort(merged.cells.begin(), merged.cells.end(), canonical_cell_less);
     for (const auto& [key, value] : endpoints) {
-        merged.endpoints.push_back(EndpointInfo{key.second, key.first, value.first});
+        merged.endpoints.push_back(value.first);
     }
     std::stable_sort(merged.endpoints.begin(), merged.endpoints.end(),
                      [](const EndpointInfo& a, const EndpointInfo& b) {

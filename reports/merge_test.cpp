@@ -231,6 +231,28 @@ TEST(Merge, ConflictingVersionNamesTheEndpointAndBothFiles) {
     EXPECT_NE(what.find("two.json"), std::string::npos) << what;
 }
 
+TEST(Merge, KeepsProvenanceAndRefusesShardsOfDifferentManifests) {
+    std::vector<RunResult> shards = shards_of(whole_run());
+    for (RunResult& shard : shards) {
+        for (EndpointInfo& e : shard.endpoints) {
+            e.manifest = "/src/" + e.name + "/manifest.xml";
+            e.manifest_sha256 = std::string(64, 'a');
+        }
+    }
+    ASSERT_EQ(merge_runs(shards).endpoints.front().manifest,
+              "/src/" + merge_runs(shards).endpoints.front().name + "/manifest.xml");
+    for (EndpointInfo& e : shards[1].endpoints) {
+        if (e.name == "proftpd") {
+            e.manifest_sha256 = std::string(64, 'b');
+        }
+    }
+    const std::string what =
+        usage_error({{"one.json", shards[0]}, {"two.json", shards[1]}, {"three.json", shards[2]}});
+    EXPECT_NE(what.find("proftpd"), std::string::npos) << what;
+    EXPECT_NE(what.find("sha256 bbbbbbbbbbbb"), std::string::npos) << what;
+    EXPECT_NE(what.find("two.json"), std::string::npos) << what;
+}
+
 TEST(Merge, SameNameDifferentKindIsNoConflict) {
     RunResult a, b;
     a.endpoints = {{"reference", "server", "0.1.0"}};

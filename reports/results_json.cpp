@@ -42,6 +42,7 @@ json::Value cell_json(const CellResult& c) {
     o["title"] = c.title;
     o["level"] = c.level;
     o["spec_refs"] = strings(c.spec_refs);
+    o["spec_quotes"] = strings(c.spec_quotes);
     o["server"] = c.server;
     o["client"] = c.client;
     o["verdict"] = to_string(c.verdict);
@@ -87,6 +88,9 @@ json::Value run_json(const RunResult& run) {
         eo["name"] = e.name;
         eo["kind"] = e.kind;
         eo["version"] = e.version;
+        eo["manifest"] = e.manifest;
+        eo["manifest_sha256"] = e.manifest_sha256;
+        eo["target"] = e.target;
         endpoints.push_back(std::move(eo));
     }
     o["endpoints"] = std::move(endpoints);
@@ -138,6 +142,11 @@ public:
 
     std::string string(std::string_view key) const {
         return string_at(member(key), child_path(key));
+    }
+
+    /// The member's string, or "" when the member is absent (members added after format 1).
+    std::string optional_string(std::string_view key) const {
+        return find(key) == nullptr ? std::string() : string(key);
     }
 
     std::string string_at(const json::Value& v, const std::string& path) const {
@@ -223,6 +232,10 @@ CellResult read_cell(const Reader& r) {
     c.title = r.string("title");
     c.level = r.string("level");
     c.spec_refs = r.strings("spec_refs");
+    // Optional: files written before quotes were recorded have none.
+    if (r.find("spec_quotes") != nullptr) {
+        c.spec_quotes = r.strings("spec_quotes");
+    }
     c.server = r.string("server");
     c.client = r.string("client");
     const std::string verdict = r.string("verdict");
@@ -309,14 +322,16 @@ RunResult read_results_json(std::istream& in, const std::string& name_for_errors
     run.duration_s = top.seconds("duration_s");
     run.interrupted = top.boolean("interrupted");
     // Optional: files written before sharding existed have no "shard".
-    if (top.find("shard") != nullptr) {
-        run.shard = top.string("shard");
-    }
+    run.shard = top.optional_string("shard");
     const json::Value& endpoints = top.array("endpoints");
     for (std::size_t i = 0; i < endpoints.size(); ++i) {
         const Reader e(name_for_errors, endpoints[i], Reader::indexed("endpoints", i));
-        run.endpoints.push_back(
-            EndpointInfo{e.string("name"), e.string("kind"), e.string("version")});
+        EndpointInfo info{e.string("name"), e.string("kind"), e.string("version")};
+        // Optional: files written before provenance was recorded have none of these.
+        info.manifest = e.optional_string("manifest");
+        info.manifest_sha256 = e.optional_string("manifest_sha256");
+        info.target = e.optional_string("target");
+        run.endpoints.push_back(std::move(info));
     }
     const json::Value& cells = top.array("cells");
     for (std::size_t i = 0; i < cells.size(); ++i) {

@@ -8,9 +8,16 @@
 //     "tool_version": str, "run_id": str, "started_utc": str, "finished_utc": str,
 //     "host": str, "duration_s": num, "interrupted": bool,
 //     "shard": str ("I/N" of a sharded run, else ""; optional when reading),
-//     "endpoints": [ { "name": str, "kind": "server"|"client", "version": str } ],
+//     "endpoints": [ { "name": str, "kind": "server"|"client", "version": str,
+//                      "manifest": str (absolute path of the manifest file, "" for --target),
+//                      "manifest_sha256": str (hex SHA-256 of its bytes, or ""),
+//                      "target": str ("host:port" of a --target server, else "") } ],
+//       (manifest, manifest_sha256 and target are optional when reading: older files)
 //     "cells": [ { "scenario_id": str, "area": str, "title": str, "level": str,
-//                  "spec_refs": [str], "server": str, "client": str,
+//                  "spec_refs": [str],
+//                  "spec_quotes": [str] (the sentence each spec ref quotes, "" if none;
+//                                        optional when reading),
+//                  "server": str, "client": str,
 //                  "verdict": "pass"|"fail"|"error"|"unsupported"|"xfail"|"xpass",
 //                  "reason": str,
 //                  "failure": null | { "step_index": int, "line": int, "step": str,

@@ -21,7 +21,10 @@ RunResult sample_run() {
     run.host = "ci-1";
     run.duration_s = 4.2;
     run.interrupted = true;
-    run.endpoints = {{"proftpd", "server", "1.3.8"}, {"reference", "client", "0.1.0"}};
+    run.endpoints = {
+        {"proftpd", "server", "1.3.8", "/x/servers/proftpd/manifest.xml", std::string(64, 'a'), ""},
+        {"target", "server", "external", "", "", "[::1]:2121"},
+        {"reference", "client", "0.1.0"}};
     CellResult pass;
     pass.scenario_id = "control/auth-tls-234";
     pass.area = "control";
@@ -99,6 +102,9 @@ void expect_equal(const RunResult& a, const RunResult& b) {
         EXPECT_EQ(a.endpoints[i].name, b.endpoints[i].name);
         EXPECT_EQ(a.endpoints[i].kind, b.endpoints[i].kind);
         EXPECT_EQ(a.endpoints[i].version, b.endpoints[i].version);
+        EXPECT_EQ(a.endpoints[i].manifest, b.endpoints[i].manifest);
+        EXPECT_EQ(a.endpoints[i].manifest_sha256, b.endpoints[i].manifest_sha256);
+        EXPECT_EQ(a.endpoints[i].target, b.endpoints[i].target);
     }
     ASSERT_EQ(a.cells.size(), b.cells.size());
     for (std::size_t i = 0; i < a.cells.size(); ++i) {
@@ -237,7 +243,7 @@ TEST(ResultsJson, FilesOfEarlierWritersStillRead) {
   "host": "ci-1",
   "duration_s": 4,
   "interrupted": false,
-  "endpoints": [],
+  "endpoints": [{"name": "vsftpd", "kind": "server", "version": "3.0.3"}],
   "cells": [
     {"scenario_id": "a", "area": "control", "title": "t", "level": "must", "spec_refs": [],
      "server": "s", "client": "c", "verdict": "fail", "reason": "",
@@ -250,10 +256,42 @@ TEST(ResultsJson, FilesOfEarlierWritersStillRead) {
     const RunResult run = from_json(text);
     EXPECT_EQ(run.duration_s, 4.0);
     EXPECT_EQ(run.shard, "");
+    ASSERT_EQ(run.endpoints.size(), 1u);
+    EXPECT_EQ(run.endpoints[0].version, "3.0.3");
+    EXPECT_EQ(run.endpoints[0].manifest, "");
+    EXPECT_EQ(run.endpoints[0].target, "");
+    EXPECT_EQ(provenance_text(run.endpoints[0]), "");
     ASSERT_EQ(run.cells.size(), 1u);
     EXPECT_EQ(run.cells[0].failure->line, 9);
     EXPECT_EQ(run.cells[0].duration_s, 1e-9);
     EXPECT_EQ(run.cells[0].transcript_excerpt, "caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
+TEST(ResultsJson, EndpointsNameTheirManifestOrTarget) {
+    const std::string text = to_json(sample_run());
+    EXPECT_NE(text.find("\"manifest\": \"/x/servers/proftpd/manifest.xml\""), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\"manifest_sha256\": \"" + std::string(64, 'a') + "\""),
+              std::string::npos);
+    EXPECT_NE(text.find("\"target\": \"[::1]:2121\""), std::string::npos);
+    const RunResult run = from_json(text);
+    EXPECT_EQ(provenance_text(run.endpoints[0]),
+              "manifest /x/servers/proftpd/manifest.xml (sha256 aaaaaaaaaaaa)");
+    EXPECT_EQ(provenance_text(run.endpoints[1]), "external target [::1]:2121");
+}
+
+TEST(ResultsJson, AProvenanceMemberOfTheWrongTypeIsNamed) {
+    std::string text = to_json(sample_run());
+    const std::string from = "\"manifest_sha256\": \"" + std::string(64, 'a') + "\"";
+    text.replace(text.find(from), from.size(), "\"manifest_sha256\": 7");
+    try {
+        from_json(text);
+        FAIL() << "read a number as the sha256";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("endpoints[0].manifest_sha256: expected a string"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(ResultsJson, WholeSecondsAreWrittenWithoutFraction) {

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
+#include "harness/cli/cli_test_util.hpp"
 #include "harness/engine/server_instance.hpp"
 #include "harness/proc/ports.hpp"
 #include "harness/scenario/manifest_loader.hpp"
@@ -34,66 +35,11 @@ using fc::testing::TempDir;
 
 const fs::path kSource = FTPS_CONFORM_SOURCE_DIR;
 
-struct CliResult {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-// Starts the binary with stdout/stderr into files under `dir`; returns its pid.
-pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& dir,
-                const std::vector<std::string>& env = {}) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int out = ::open((dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = ::open((dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(out, 1);
-        ::dup2(err, 2);
-        for (const auto& e : env) {
-            ::putenv(const_cast<char*>(e.c_str()));
-        }
-        std::vector<char*> argv;
-        std::string binary = FTPS_CONFORM_BINARY;
-        argv.push_back(binary.data());
-        for (const auto& a : args) {
-            argv.push_back(const_cast<char*>(a.c_str()));
-        }
-        argv.push_back(nullptr);
-        ::execv(binary.c_str(), argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
-// Waits at most `limit` for the child; kills it (and fails the test) if it overstays.
-int reap(pid_t pid, std::chrono::seconds limit) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > until) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            ADD_FAILURE() << "ftps-conform did not finish within " << limit.count() << " s";
-            return -1;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-CliResult run_cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-                  std::chrono::seconds limit = std::chrono::seconds(120)) {
-    TempDir io("cli-io");
-    CliResult r;
-    r.exit_code = reap(spawn_cli(args, io.path(), env), limit);
-    r.out = fc::testing::read_file(io.path() / "stdout");
-    r.err = fc::testing::read_file(io.path() / "stderr");
-    return r;
-}
-
-void write(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-}
+using fc::testing::CliResult;
+using fc::testing::reap;
+using fc::testing::run_cli;
+using fc::testing::spawn_cli;
+using fc::testing::write;
 
 TEST(Cli, NoArgumentsIsUsageError) {
     CliResult r = run_cli({});
@@ -334,7 +280,14 @@ TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
                  (dir.path() / "endpoints").string(), "--servers", "myproftpd", "--scenario",
                  "auth-tls-234,data-stor-retr-roundtrip", "--out", out.string()});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_NE(r.out.find("server myproftpd: version 1.3"), std::string::npos) << r.out;
+    // The console header names the manifest that was loaded, and results.json records it.
+    const fs::path manifest_file = fs::absolute(mine / "manifest.xml").lexically_normal();
+    EXPECT_NE(r.out.find("server myproftpd 1.3"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(": manifest " + manifest_file.string() + " (sha256 "), std::string::npos)
+        << r.out;
+    const std::string results = fc::testing::read_file(out / "results.json");
+    EXPECT_NE(results.find("\"manifest\": \"" + manifest_file.string() + "\""), std::string::npos)
+        << results;
     pugi::xml_document junit;
     ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
     pugi::xml_node suite =

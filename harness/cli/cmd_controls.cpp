@@ -4,6 +4,7 @@
 
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
+#include "harness/core/atomic_file.hpp"
 #include "harness/core/error.hpp"
 #include "harness/engine/runner.hpp"
 #include "harness/engine/server_instance.hpp"
@@ -63,7 +64,7 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
     config.jobs = parse_jobs(a);
     config.prefix = default_prefix();
     config.cancel = cancel;
-    fs::create_directories(config.out_dir);
+    prepare_output_dir(config.out_dir);
     config.on_note = [&](const std::string& text) { out << "  .. " << text << "\n" << std::flush; };
     int still_pass = 0, errors = 0, unsupported = 0;
     config.on_cell = [&](const CellResult& cell, std::size_t done, std::size_t total) {

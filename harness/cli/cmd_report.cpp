@@ -8,6 +8,7 @@
 
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
+#include "harness/core/atomic_file.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/verdict.hpp"
 #include "reports/baseline.hpp"
@@ -161,7 +162,7 @@ int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostrea
     const RunResult merged = merge_runs(runs);
 
     const bool strict = a.has("strict");
-    fs::create_directories(out_dir);
+    prepare_output_dir(out_dir);
     std::optional<Comparison> since;
     if (baseline) {
         since = compare_runs(*baseline, merged);

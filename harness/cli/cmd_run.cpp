@@ -9,6 +9,7 @@
 #include "harness/cli/args.hpp"
 #include "harness/cli/commands.hpp"
 #include "harness/cli/progress.hpp"
+#include "harness/core/atomic_file.hpp"
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
 #include "harness/core/text.hpp"
@@ -47,7 +48,9 @@ const OptionSpec kRunOptions[] = {
     {"verbose", false, "", "print every cell, and the transcript excerpt of each that failed"},
     {"shard", true, "I/N",
      "run only shard I of N (1 <= I <= N <= 1000); merge with `ftps-conform report`"},
-    {"endpoints", true, "DIR", "also load manifests from DIR/<name>/manifest.xml"},
+    {"endpoints", true, "DIR",
+     "also load manifests from DIR/<name>/manifest.xml or DIR/servers|clients/<name>/manifest.xml"
+     " (same name: replaces the shipped one; the run names each manifest and its SHA-256)"},
     {"target", true, "HOST:PORT", "test a server that already listens there (no servers started)"},
     {"user", true, "USER", "--target: the user to log in as"},
     {"password", true, "PASSWORD", "--target: that user's password"},
@@ -122,7 +125,8 @@ void print_help(std::ostream& out) {
            "per-cell transcripts, logs, rendered configs and TLS key logs into the run folder.\n\n"
         << options_help(kRunOptions)
         << "\nexit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
-           "scenario/manifest error, 3 harness or infrastructure error (results incomplete).\n";
+           "scenario/manifest error, 3 harness or infrastructure error (results incomplete),\n"
+           "including an --out folder or report file that cannot be written.\n";
 }
 
 }  // namespace
@@ -217,11 +221,8 @@ SummaryPaths write_run_reports(const RunResult& run, const fs::path& dir, bool s
 }
 
 void write_report(const fs::path& path, const std::function<void(std::ostream&)>& write) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    write(out);
-    if (!out) {
-        throw HarnessError("cannot write " + path.string());
-    }
+    // Whole or not at all: a reader never finds a half-written results.json.
+    write_file_atomically(path, write);
 }
 
 int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
@@ -263,10 +264,11 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.external = external;
     config.prefix = default_prefix();
     config.cancel = cancel;
-    fs::create_directories(config.out_dir);
     if (a.has("quiet") && a.has("verbose")) {
         throw UsageError("--quiet and --verbose exclude each other");
     }
+    // Before any cell runs: an --out that cannot be written fails now, not after the run.
+    prepare_output_dir(config.out_dir);
     Progress progress(out, &out == &std::cout && Progress::stdout_is_live(),
                       a.has("quiet")     ? Verbosity::quiet
                       : a.has("verbose") ? Verbosity::verbose

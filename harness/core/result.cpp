@@ -55,6 +55,16 @@ std::string CellResult::repeat_counts() const {
     return text;
 }
 
+std::string provenance_text(const EndpointInfo& e) {
+    if (!e.target.empty()) {
+        return "external target " + e.target;
+    }
+    if (e.manifest.empty()) {
+        return "";
+    }
+    return "manifest " + e.manifest + " (sha256 " + e.manifest_sha256.substr(0, 12) + ")";
+}
+
 void VerdictCounts::add(Verdict v) {
     switch (v) {
         case Verdict::pass: ++pass; break;

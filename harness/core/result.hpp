@@ -30,6 +30,9 @@ struct CellResult {
     std::string title;
     std::string level;  ///< must / should / interop / info
     std::vector<std::string> spec_refs;
+    /// The sentence each spec ref quotes (parallel to spec_refs; "" where the scenario has no
+    /// quote; shorter in results.json files written before quotes were recorded).
+    std::vector<std::string> spec_quotes;
     std::string server;
     std::string client;
     Verdict verdict = Verdict::error;
@@ -57,7 +60,17 @@ struct EndpointInfo {
     std::string name;
     std::string kind;  ///< "server" or "client"
     std::string version;
+    /// Absolute path of the manifest file the endpoint was loaded from; "" for an external
+    /// --target server (and in results.json files written before provenance was recorded).
+    std::string manifest{};
+    std::string manifest_sha256{};  ///< lower-case hex SHA-256 of that file's bytes, or ""
+    std::string target{};           ///< "host:port" of an external --target server, else ""
 };
+
+/// Where an endpoint came from, in the one wording every report uses:
+/// "manifest /abs/servers/vsftpd/manifest.xml (sha256 0123456789ab)" (the first 12 hex),
+/// "external target 127.0.0.1:2121", or "" when the result does not say.
+std::string provenance_text(const EndpointInfo& endpoint);
 
 /// A whole run (or a merge of shards).
 struct RunResult {

@@ -7,6 +7,7 @@
 
 #include "harness/core/text.hpp"
 #include "harness/engine/client_action.hpp"
+#include "harness/ftp/data_channel.hpp"
 #include "harness/proc/process.hpp"
 
 namespace fc {
@@ -16,6 +17,30 @@ namespace {
 const std::string* find_in(const std::map<std::string, std::string>& map, const std::string& name) {
     auto it = map.find(name);
     return it == map.end() ? nullptr : &it->second;
+}
+
+// The endpoint as results.json records it: which manifest file (absolute path, SHA-256 of
+// its bytes) it came from, so a user can tell their own manifest from the shipped one.
+EndpointInfo endpoint_info(const std::string& name, const std::string& kind,
+                           const std::string& version, const std::filesystem::path& manifest) {
+    EndpointInfo info{name, kind, version};
+    if (!manifest.empty()) {
+        std::error_code ec;
+        std::filesystem::path absolute = std::filesystem::absolute(manifest, ec);
+        info.manifest = (ec ? manifest : absolute.lexically_normal()).string();
+        try {
+            info.manifest_sha256 = sha256_hex(read_file(manifest));
+        } catch (const std::exception&) {
+            // Loaded a moment ago; if it is gone now, the path alone is what we know.
+        }
+    }
+    return info;
+}
+
+// "server vsftpd 3.0.3: manifest /abs/servers/vsftpd/manifest.xml (sha256 0123456789ab)"
+std::string header_line(const EndpointInfo& e) {
+    return e.kind + " " + e.name + " " + (e.version.empty() ? "(version unknown)" : e.version) +
+           ": " + provenance_text(e);
 }
 
 }  // namespace
@@ -50,8 +75,11 @@ void EndpointChecks::check(const std::vector<PlannedCell>& cells,
                            const std::filesystem::path& prefix, const ExternalTarget* external,
                            CancelToken cancel, const std::function<void(const std::string&)>& note,
                            std::vector<EndpointInfo>& endpoints) {
+    // Servers first, then clients: the order of the reports' endpoint lists.
     for (const PlannedCell& cell : cells) {
         check_server(*cell.server, prefix, external, cancel, note, endpoints);
+    }
+    for (const PlannedCell& cell : cells) {
         check_client(*cell.client, prefix, cancel, note, endpoints);
     }
 }
@@ -77,10 +105,13 @@ void EndpointChecks::check_server(const ServerManifest& m, const std::filesystem
         return;
     }
     if (external) {
-        note("server " + m.name + ": already listening on " + external->host + ":" +
-             std::to_string(external->port) + ", not started or configured by ftps-conform" +
+        EndpointInfo info{m.name, "server", "external"};
+        const bool v6 = external->host.find(':') != std::string::npos;
+        info.target = (v6 ? "[" + external->host + "]" : external->host) + ":" +
+                      std::to_string(external->port);
+        endpoints.push_back(info);
+        note(header_line(info) + ", not started or configured by ftps-conform" +
              (external->ca_file.empty() ? "; its certificate is NOT verified (no --ca)" : ""));
-        endpoints.push_back({m.name, "server", "external"});
         return;
     }
     Variables vars = manifest_variables(m, prefix);
@@ -96,8 +127,8 @@ void EndpointChecks::check_server(const ServerManifest& m, const std::filesystem
     if (!error.empty()) {
         server_errors_[m.name] = m.name + ": " + error;
     }
-    note("server " + m.name + ": " + (error.empty() ? "version " + version : error));
-    endpoints.push_back({m.name, "server", version});
+    endpoints.push_back(endpoint_info(m.name, "server", version, m.file));
+    note(error.empty() ? header_line(endpoints.back()) : "server " + m.name + ": " + error);
 }
 
 void EndpointChecks::check_client(const ClientManifest& m, const std::filesystem::path& prefix,
@@ -108,7 +139,8 @@ void EndpointChecks::check_client(const ClientManifest& m, const std::filesystem
         return;
     }
     if (m.builtin) {
-        endpoints.push_back({m.name, "client", FTPS_CONFORM_VERSION});
+        endpoints.push_back(endpoint_info(m.name, "client", FTPS_CONFORM_VERSION, m.file));
+        note(header_line(endpoints.back()));
         return;
     }
     std::string error;
@@ -128,8 +160,8 @@ void EndpointChecks::check_client(const ClientManifest& m, const std::filesystem
     if (!error.empty()) {
         client_errors_[m.name] = "client " + m.name + ": " + error;
     }
-    note("client " + m.name + ": " + (error.empty() ? "version " + version : error));
-    endpoints.push_back({m.name, "client", version});
+    endpoints.push_back(endpoint_info(m.name, "client", version, m.file));
+    note(error.empty() ? header_line(endpoints.back()) : "client " + m.name + ": " + error);
 }
 
 }  // namespace fc

@@ -81,6 +81,7 @@ CellResult describe_cell(const PlannedCell& cell) {
     r.level = std::string(to_string(s.level));
     for (const auto& spec : s.specs) {
         r.spec_refs.push_back(spec.ref);
+        r.spec_quotes.push_back(spec.quote);
     }
     r.server = cell.server_name;
     r.client = cell.client_name;
