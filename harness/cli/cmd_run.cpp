@@ -37,7 +37,8 @@ const OptionSpec kRunOptions[] = {
     {"jobs", true, "N",
      "cells to run at once, each with its own servers, ports and folders (default: 4 per core, "
      "at most 16)"},
-    {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
+    {"keep", false, "",
+     "keep every cell's server work dir and payload (upload/download data), not only failed ones"},
     {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
     {"verbose", false, "", "print every cell, and the transcript excerpt of each that failed"},
@@ -270,6 +271,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     bool strict = a.has("strict");
     SummaryPaths paths = write_run_reports(run, config.out_dir, strict);
     out << "\n" << matrix_grid_markdown(run) << "\n";
+    write_slowest(run, out);
     write_summary(run, out, paths);
     if (run.interrupted) {
         err << "interrupted: the run stopped early; every server it started was stopped\n";
