@@ -163,6 +163,32 @@ std::string format_cell_line(const CellResult& cell, bool color) {
     return line;
 }
 
+void write_slowest(const RunResult& run, std::ostream& os, std::size_t n) {
+    std::vector<const CellResult*> cells;
+    for (const auto& cell : run.cells) {
+        cells.push_back(&cell);
+    }
+    n = std::min(n, cells.size());
+    if (n == 0) {
+        return;
+    }
+    std::partial_sort(cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(n), cells.end(),
+                      [](const auto* a, const auto* b) { return a->duration_s > b->duration_s; });
+    os << "Slowest cells:\n";
+    for (std::size_t i = 0; i < n; ++i) {
+        const CellResult& c = *cells[i];
+        os << "  " << fixed(c.duration_s, 2) << " s  " << one_line(c.server) << " x "
+           << one_line(c.client) << "  " << one_line(c.scenario_id);
+        if (c.timing) {
+            os << "  (setup " << fixed(c.timing->setup_s, 2) << ", steps "
+               << fixed(c.timing->steps_s, 2) << ", teardown " << fixed(c.timing->teardown_s, 2)
+               << ")";
+        }
+        os << "\n";
+    }
+    os << "\n";
+}
+
 void write_summary(const RunResult& run, std::ostream& os, const SummaryPaths& paths) {
     std::vector<const CellResult*> attention;
     for (const auto& cell : run.cells) {

@@ -31,6 +31,10 @@ struct SummaryPaths {
     std::string matrix_md{};
 };
 
+/// Writes the `n` longest cells (total seconds, then setup / steps / teardown when the run
+/// has them), longest first, under "Slowest cells:"; nothing for a run without cells.
+void write_slowest(const RunResult& run, std::ostream& os, std::size_t n = 5);
+
 /// Writes the end-of-run summary: every cell that did not pass (fail, error and xpass first, then
 /// unsupported and xfail, each group in run order) with its reason, cell dir, transcript and the
 /// command that re-runs just that cell; then the endpoints and their versions; then the report

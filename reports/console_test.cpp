@@ -127,6 +127,26 @@ TEST(Console, RerunCommandQuotesOddNames) {
         << text;
 }
 
+TEST(Console, SlowestCellsShowTheirSplitLongestFirst) {
+    RunResult run = sample_run();
+    run.cells[5].timing = CellTiming{0.1, 0.15, 0.05};
+    std::ostringstream out;
+    write_slowest(run, out, 2);
+    EXPECT_EQ(out.str(),
+              "Slowest cells:\n"
+              "  10.00 s  proftpd x reference  control/err-one\n"
+              "  0.50 s  proftpd x reference  control/xfail-one\n\n");
+    std::ostringstream all;
+    write_slowest(run, all, 99);
+    EXPECT_NE(all.str().find("0.30 s  proftpd x reference  control/pbsz-0  (setup 0.10, steps "
+                             "0.15, teardown 0.05)\n"),
+              std::string::npos)
+        << all.str();
+    std::ostringstream none;
+    write_slowest(RunResult{}, none);
+    EXPECT_EQ(none.str(), "");
+}
+
 TEST(Console, EmptyRunSummary) {
     std::ostringstream out;
     write_summary(RunResult{}, out, {"", ""});

@@ -35,6 +35,22 @@ json::Value failure_json(const std::optional<Failure>& f) {
     return o;
 }
 
+// Seconds to the millisecond: finer is noise, and the file stays readable.
+json::Value millis(double seconds) {
+    return json::number(std::isfinite(seconds) ? std::round(seconds * 1000.0) / 1000.0 : seconds);
+}
+
+json::Value timing_json(const std::optional<CellTiming>& t) {
+    if (!t) {
+        return nullptr;
+    }
+    json::Value o;
+    o["setup_s"] = millis(t->setup_s);
+    o["steps_s"] = millis(t->steps_s);
+    o["teardown_s"] = millis(t->teardown_s);
+    return o;
+}
+
 json::Value cell_json(const CellResult& c) {
     json::Value o;
     o["scenario_id"] = c.scenario_id;
@@ -49,6 +65,7 @@ json::Value cell_json(const CellResult& c) {
     o["reason"] = c.reason;
     o["failure"] = failure_json(c.failure);
     o["duration_s"] = json::number(c.duration_s);
+    o["timing"] = timing_json(c.timing);
     o["cell_dir"] = c.cell_dir;
     o["transcript_path"] = c.transcript_path;
     o["transcript_excerpt"] = c.transcript_excerpt;
@@ -249,6 +266,12 @@ CellResult read_cell(const Reader& r) {
         c.failure = read_failure(r.object("failure"));
     }
     c.duration_s = r.seconds("duration_s");
+    // Optional: files written before per-cell timing existed have no "timing".
+    if (const json::Value* t = r.find("timing"); t != nullptr && !t->is_null()) {
+        const Reader timing = r.object("timing");
+        c.timing = CellTiming{timing.seconds("setup_s"), timing.seconds("steps_s"),
+                              timing.seconds("teardown_s")};
+    }
     c.cell_dir = r.string("cell_dir");
     c.transcript_path = r.string("transcript_path");
     c.transcript_excerpt = r.string("transcript_excerpt");

@@ -22,7 +22,10 @@
 //                  "reason": str,
 //                  "failure": null | { "step_index": int, "line": int, "step": str,
 //                                      "expected": str, "observed": str },
-//                  "duration_s": num, "cell_dir": str, "transcript_path": str,
+//                  "duration_s": num,
+//                  "timing": null | { "setup_s": num, "steps_s": num, "teardown_s": num }
+//                            (seconds to 3 decimals; optional when reading),
+//                  "cell_dir": str, "transcript_path": str,
 //                  "transcript_excerpt": str, "properties": { str: str } } ] }
 // Durations that are not finite are written as null and read back as 0.
 #include <istream>

@@ -35,6 +35,7 @@ RunResult sample_run() {
     pass.client = "reference";
     pass.verdict = Verdict::pass;
     pass.duration_s = 0.21;
+    pass.timing = CellTiming{0.05, 0.125, 0.035};
     pass.cell_dir = "proftpd__reference/control/auth-tls-234";
     pass.transcript_path = pass.cell_dir + "/transcript.txt";
     pass.transcript_excerpt = "C> AUTH TLS\r\nS> 234 ok \x01 \"quoted\" \\ caf\xC3\xA9\n";
@@ -48,6 +49,7 @@ RunResult sample_run() {
     fail.spec_refs.clear();
     fail.properties.clear();
     fail.duration_s = 1e-9;
+    fail.timing.reset();
     run.cells.push_back(fail);
     return run;
 }
@@ -82,6 +84,12 @@ void expect_equal(const CellResult& a, const CellResult& b) {
         EXPECT_EQ(a.failure->observed, b.failure->observed);
     }
     EXPECT_EQ(a.duration_s, b.duration_s);  // exact: the writer uses shortest round-trip text
+    ASSERT_EQ(a.timing.has_value(), b.timing.has_value());
+    if (a.timing) {
+        EXPECT_EQ(a.timing->setup_s, b.timing->setup_s);
+        EXPECT_EQ(a.timing->steps_s, b.timing->steps_s);
+        EXPECT_EQ(a.timing->teardown_s, b.timing->teardown_s);
+    }
     EXPECT_EQ(a.cell_dir, b.cell_dir);
     EXPECT_EQ(a.transcript_path, b.transcript_path);
     EXPECT_EQ(a.transcript_excerpt, b.transcript_excerpt);
@@ -264,6 +272,7 @@ TEST(ResultsJson, FilesOfEarlierWritersStillRead) {
     ASSERT_EQ(run.cells.size(), 1u);
     EXPECT_EQ(run.cells[0].failure->line, 9);
     EXPECT_EQ(run.cells[0].duration_s, 1e-9);
+    EXPECT_FALSE(run.cells[0].timing.has_value());  // written before per-cell timing
     EXPECT_EQ(run.cells[0].transcript_excerpt, "caf\xC3\xA9 \xF0\x9F\x98\x80");
 }
 
@@ -301,6 +310,26 @@ TEST(ResultsJson, WholeSecondsAreWrittenWithoutFraction) {
     const std::string text = to_json(run);
     EXPECT_NE(text.find("\n  \"duration_s\": 3,\n"), std::string::npos) << text;
     EXPECT_NE(text.find("\"duration_s\": 0.21,"), std::string::npos) << text;
+}
+
+TEST(ResultsJson, TimingIsWrittenToTheMillisecond) {
+    RunResult run = sample_run();
+    run.cells[0].timing = CellTiming{0.0123456, 1.9996, 0.25};
+    const std::string text = to_json(run);
+    EXPECT_NE(text.find("\"setup_s\": 0.012,"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"steps_s\": 2,"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"teardown_s\": 0.25\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"timing\": null"), std::string::npos) << text;  // the second cell
+    std::string wrong = text;
+    wrong.replace(wrong.find("\"steps_s\": 2"), 12, "\"steps_s\": \"2\"");
+    try {
+        from_json(wrong);
+        FAIL() << "a string for steps_s was accepted";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("cells[0].timing.steps_s: expected a number"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 }  // namespace

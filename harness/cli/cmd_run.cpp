@@ -41,7 +41,8 @@ const OptionSpec kRunOptions[] = {
     {"repeat", true, "N",
      "run each cell N times (1-100); its verdict is the worst, with the counts; cells whose "
      "runs disagree are flaky"},
-    {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
+    {"keep", false, "",
+     "keep every cell's server work dir and payload (upload/download data), not only failed ones"},
     {"strict", false, "",
      "an xpass (a declared deviation that passed) or a flaky cell (--repeat) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
@@ -296,6 +297,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     bool strict = a.has("strict");
     SummaryPaths paths = write_run_reports(run, config.out_dir, strict);
     out << "\n" << matrix_grid_markdown(run) << "\n";
+    write_slowest(run, out);
     write_summary(run, out, paths);
     if (run.interrupted) {
         err << "interrupted: the run stopped early; every server it started was stopped\n";

@@ -113,7 +113,7 @@ constexpr std::array<std::string_view, 71> kMisbehaviours{
     "replies-split",         // writes every reply in small TCP segments with pauses between them
     "multiline-tricky",      // multi-line replies whose continuation lines look like final lines
     "pasv-foreign-address",  // PASV answers 127.0.0.2 (nothing listens there), not 127.0.0.1
-    "replies-slow",          // waits 0.4 s before every reply but the greeting
+    "replies-slow",          // waits 0.25 s before every reply but the greeting
 };
 
 // clients/README.md "Actions and settings".

@@ -23,6 +23,14 @@ struct Failure {
 /// "step 3 (expect code=234 after AUTH TLS, line 12): expected code 234, observed code 500".
 std::string failure_reason(const Failure& failure);
 
+/// Where a cell's time went, in seconds: starting its servers (setup), running its steps or
+/// client actions (steps), stopping the servers and writing its files (teardown).
+struct CellTiming {
+    double setup_s = 0.0;
+    double steps_s = 0.0;
+    double teardown_s = 0.0;
+};
+
 /// One cell: a scenario run with one server and one client.
 struct CellResult {
     std::string scenario_id;
@@ -40,9 +48,10 @@ struct CellResult {
     std::string reason;
     std::optional<Failure> failure;  ///< set for fail and xfail
     double duration_s = 0.0;
-    std::string cell_dir;            ///< relative to the run directory
-    std::string transcript_path;     ///< relative to the run directory; "" if none
-    std::string transcript_excerpt;  ///< last lines of the transcript, raw bytes allowed
+    std::optional<CellTiming> timing;  ///< absent in results written before it existed
+    std::string cell_dir;              ///< relative to the run directory
+    std::string transcript_path;       ///< relative to the run directory; "" if none
+    std::string transcript_excerpt;    ///< last lines of the transcript, raw bytes allowed
     /// Facts worth a column: "tls.version", "tls.cipher", ...
     std::map<std::string, std::string> properties;
     /// Under `run --repeat N` (N > 1): the verdict of each run, in order; `verdict` is the

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,22 @@ struct ExternalTarget {
 /// features (with empty fragments) and has no binary.
 ServerManifest external_manifest(const ExternalTarget& target);
 
+/// Times one cell's phases: made when the cell starts; the cell marks the end of its setup
+/// (its servers ready) and of its steps; `finish` gives the split, the rest being teardown.
+/// A phase never marked takes no time (a cell that stops before its servers start spent
+/// everything on setup).
+class PhaseClock {
+public:
+    void setup_done() { setup_ = Clock::now(); }
+    void steps_done() { steps_ = Clock::now(); }
+    /// The split up to now.
+    CellTiming finish() const;
+
+private:
+    Clock::time_point start_ = Clock::now();
+    std::optional<Clock::time_point> setup_, steps_;
+};
+
 /// What one cell needs from the run. Pointers are owned by the run and outlive the cell.
 struct CellContext {
     const PlannedCell* cell = nullptr;
@@ -45,6 +62,7 @@ struct CellContext {
     std::string client_binary;   ///< resolved binary of a real client; "" for the builtin
     bool keep = false;           ///< keep the servers' work dirs even when the cell passes
     const ExternalTarget* external = nullptr;  ///< --target: no server is started
+    PhaseClock* clock = nullptr;               ///< the cell marks its phases here
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

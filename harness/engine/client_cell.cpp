@@ -11,6 +11,7 @@
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
 #include "harness/core/text.hpp"
+#include "harness/engine/cell_files.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/event_log_check.hpp"
 #include "harness/ftp/data_channel.hpp"
@@ -42,6 +43,12 @@ std::string last_line(const fs::path& path) {
     std::string line =
         text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
     return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+}
+
+// ${give_up}: four fifths of the action's deadline in whole seconds, at least 1 (24 of 30):
+// time for the client to end by itself before the harness stops it as hung.
+long give_up_seconds(Millis deadline) {
+    return std::max<long>(1, deadline.count() * 4 / 5000);
 }
 
 std::string describe(const ClientStep& step) {
@@ -90,6 +97,7 @@ public:
         r_.verdict = Verdict::pass;
         try {
             start_servers();
+            ctx_.clock->setup_done();
             for (const ClientStep& step : s_.client_steps) {
                 ++index_;
                 step_ = &step;
@@ -106,6 +114,7 @@ public:
         } catch (const std::exception& e) {
             error(e.what());
         }
+        ctx_.clock->steps_done();
         for (std::size_t i = 0; i < servers_.size(); ++i) {
             servers_[i]->stop();
             if (ctx_.keep || r_.verdict != Verdict::pass) {
@@ -225,8 +234,8 @@ private:
             return;
         }
         Millis timeout = step_->guard.timeout ? *step_->guard.timeout : ctx_.step_timeout * 3;
-        ActionResult a =
-            cell_.client->builtin ? run_builtin(step, settings) : run_real(step, settings, timeout);
+        ActionResult a = cell_.client->builtin ? run_builtin(step, settings, timeout)
+                                               : run_real(step, settings, timeout);
         if (r_.verdict != Verdict::pass) {
             return;
         }
@@ -333,7 +342,7 @@ private:
     }
 
     Variables fixed_variables(const ClientActionStep& step, const fs::path& localdir,
-                              const std::string& tag) {
+                              const std::string& tag, Millis timeout) {
         Target t = servers_.front()->target();
         Variables v{{"binary", ctx_.client_binary},
                     {"prefix", ctx_.prefix.string()},
@@ -354,7 +363,8 @@ private:
                     {"port2", ""},
                     {"user2", ""},
                     {"password2", ""},
-                    {"remote2", step.remote2}};
+                    {"remote2", step.remote2},
+                    {"give_up", std::to_string(give_up_seconds(timeout))}};
         if (servers_.size() > 1) {
             Target t2 = servers_.back()->target();
             v["host2"] = t2.host;
@@ -377,7 +387,7 @@ private:
             return a;
         }
         std::string tag = "client-" + std::to_string(index_) + "-" + step.action;
-        fs::path localdir = ctx_.dir / "local";
+        fs::path localdir = ctx_.dir / kPayloadDir;
         fs::create_directories(localdir);
         std::vector<ActionFile> files;
         for (std::size_t i = 0; i < step.remote.size(); ++i) {
@@ -395,8 +405,8 @@ private:
             }
             files.push_back(std::move(f));
         }
-        RenderedAction rendered =
-            render_action(m, *action, *realised, fixed_variables(step, localdir, tag), files);
+        RenderedAction rendered = render_action(
+            m, *action, *realised, fixed_variables(step, localdir, tag, timeout), files);
         write_all(ctx_.dir / (tag + ".script"), rendered.script);
         transcript_.note("client",
                          "$ " + join(rendered.argv, " ") + "   (script: " + tag + ".script)");
@@ -424,15 +434,18 @@ private:
         return a;
     }
 
-    ActionResult run_builtin(const ClientActionStep& step,
-                             const std::vector<std::string>& settings) {
+    ActionResult run_builtin(const ClientActionStep& step, const std::vector<std::string>& settings,
+                             Millis timeout) {
         ActionResult a;
         Scenario steps = builtin_action_scenario(s_, step, settings);
         Target target = servers_.front()->target();
         if (std::find(settings.begin(), settings.end(), "verify") == settings.end()) {
             target.ca_file.clear();  // also for the implicit handshake, which has no step
         }
-        SessionOptions options{ctx_.step_timeout, ctx_.cancel, ctx_.dir / "tls-keys.log"};
+        // The builtin client's own bound, like a real client's ${give_up}: no wait of its
+        // session outlasts the action's.
+        Millis own = std::min(ctx_.step_timeout, Millis(1000 * give_up_seconds(timeout)));
+        SessionOptions options{own, ctx_.cancel, ctx_.dir / "tls-keys.log"};
         transcript_.note("client",
                          "reference client: " + step.action + " (" + join(settings, " ") + ")");
         SessionOutcome outcome = run_reference_session(steps, target, options, transcript_);

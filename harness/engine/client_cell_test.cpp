@@ -86,7 +86,7 @@ class ClientCellRealServer : public ::testing::Test {
 protected:
     // With `relative_out`, the run's folder is given relative to the working folder (as
     // the CLI's default results/<UTC> is).
-    RunResult run(const std::string& client, bool relative_out = false) {
+    RunResult run(const std::string& client, bool relative_out = false, bool keep = false) {
         std::vector<Diagnostic> diags;
         Endpoints eps = load_endpoints(
             {fs::path(FTPS_CONFORM_SOURCE_DIR) / "servers", dir_.path() / "ep"}, diags);
@@ -101,6 +101,7 @@ protected:
         config.out_dir = dir_.path() / ("out-" + client);
         fs::create_directories(config.out_dir);
         config.prefix = default_prefix();
+        config.keep = keep;
         if (!relative_out) {
             return run_plan(cells, config);
         }
@@ -139,8 +140,27 @@ TEST_F(ClientCellRealServer, CurlGetsAndPutsAgainstProftpd) {
     fs::path cell_dir = dir_.path() / "out-curl" / c.cell_dir;
     EXPECT_TRUE(fs::exists(cell_dir / "client-3-get.script"));
     EXPECT_TRUE(fs::exists(cell_dir / "client-3-get.debug.log"));
-    EXPECT_EQ(fs::file_size(cell_dir / "local/b.bin"), 3000u);
+    // A passing cell keeps its transcript and logs but not its payload.
+    EXPECT_TRUE(fs::exists(cell_dir / "transcript.txt"));
+    EXPECT_FALSE(fs::exists(cell_dir / "local"));
     EXPECT_EQ(r.endpoints.back().version.substr(0, 1), "7") << r.endpoints.back().version;
+    // Where its time went: every phase measured, and together the cell's time.
+    ASSERT_TRUE(c.timing);
+    EXPECT_GT(c.timing->setup_s, 0.0);
+    EXPECT_GT(c.timing->steps_s, 0.0);
+    EXPECT_GT(c.timing->teardown_s, 0.0);
+    EXPECT_NEAR(c.timing->setup_s + c.timing->steps_s + c.timing->teardown_s, c.duration_s, 0.05);
+}
+
+TEST_F(ClientCellRealServer, KeepKeepsThePayloadOfAPassingCell) {
+    write(dir_.path() / "ep/curl/manifest.xml", curl_manifest("curl", ""));
+    write(dir_.path() / "scenarios/interop/get-put.xml", scenario("get-put", "success"));
+    RunResult r = run("curl", false, true);
+    ASSERT_EQ(r.cells.size(), 1u);
+    EXPECT_EQ(r.cells[0].verdict, Verdict::pass) << r.cells[0].reason;
+    fs::path cell_dir = dir_.path() / "out-curl" / r.cells[0].cell_dir;
+    EXPECT_EQ(fs::file_size(cell_dir / "local/b.bin"), 3000u);
+    EXPECT_TRUE(fs::exists(cell_dir / "work/home"));
 }
 
 // The client runs in its own folder: the script and file paths it gets must not be
@@ -173,6 +193,10 @@ TEST_F(ClientCellRealServer, WrongExpectationsAndCorruptDownloadsFail) {
     ASSERT_TRUE(inverted.failure);
     EXPECT_EQ(inverted.failure->expected, "a non-zero exit status");
     EXPECT_EQ(inverted.failure->observed, "exit status 0");
+    // Failing cells keep their payload for a person to judge.
+    fs::path short_dir = dir_.path() / "out-curl" / shortened.cell_dir;
+    EXPECT_EQ(fs::file_size(short_dir / "local/a.bin"), 100u);
+    EXPECT_TRUE(fs::exists(short_dir / "work/home"));
 }
 
 TEST_F(ClientCellRealServer, MissingClientBinaryIsAnErrorOfItsCells) {

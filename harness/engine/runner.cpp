@@ -10,6 +10,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/text.hpp"
+#include "harness/engine/cell_files.hpp"
 #include "harness/engine/client_cell.hpp"
 #include "harness/engine/deviations.hpp"
 #include "harness/engine/endpoint_check.hpp"
@@ -67,6 +68,14 @@ void finish_transcript(const Transcript& transcript, const fs::path& dir, CellRe
         r.transcript_path = (fs::path(r.cell_dir) / "transcript.txt").string();
         r.transcript_excerpt = transcript.excerpt(40);
     }
+}
+
+CellTiming PhaseClock::finish() const {
+    auto end = Clock::now();
+    auto setup = setup_.value_or(end);
+    auto steps = steps_ ? std::max(*steps_, setup) : (setup_ ? end : setup);
+    auto secs = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    return CellTiming{secs(setup - start_), secs(steps - setup), secs(end - steps)};
 }
 
 namespace {
@@ -134,11 +143,12 @@ public:
             r.cell_dir = (fs::path(r.cell_dir) / ("run-" + std::to_string(attempt))).string();
         }
         auto started = Clock::now();
+        PhaseClock clock;
         fs::path dir = config_.out_dir / r.cell_dir;
         Transcript transcript;
         guard_cell(r, transcript, [&] {
             fs::create_directories(dir);
-            execute(cell, dir, r, transcript);
+            execute(cell, dir, r, transcript, clock);
         });
         try {
             finish_transcript(transcript, dir, r);
@@ -146,11 +156,16 @@ public:
             r.verdict = Verdict::error;
             r.reason = std::string("cannot write the transcript: ") + e.what();
         }
+        r.timing = clock.finish();
         r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
         // Under a negative control the scenario must fail: a declared deviation says
         // nothing about that.
         if (!cell.under_control) {
             apply_deviations(deviations_for(cell), r);
+        }
+        // The verdict is final: a settled cell's payload is no help to anyone.
+        for (const fs::path& payload : payload_paths(dir)) {
+            discard_if_passed(payload, r, config_.keep);
         }
         return r;
     }
@@ -186,7 +201,7 @@ private:
     }
 
     void execute(const PlannedCell& cell, const fs::path& dir, CellResult& r,
-                 Transcript& transcript) {
+                 Transcript& transcript, PhaseClock& clock) {
         Verdict verdict = Verdict::error;
         if (std::string why = cannot_run(cell, verdict); !why.empty()) {
             r.verdict = verdict;
@@ -227,6 +242,7 @@ private:
         ctx.client_binary = checks_.client_binary(cell.client->name);
         ctx.keep = config_.keep;
         ctx.external = config_.external ? &*config_.external : nullptr;
+        ctx.clock = &clock;
         if (cell.scenario->client_under_test()) {
             run_client_cell(ctx, r, transcript);
         } else {

@@ -49,7 +49,9 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
     if (ctx.external) {
         Target target = external_target(ctx, r);
         transcript.note("", "external server " + target.host + ":" + std::to_string(target.port));
+        ctx.clock->setup_done();
         apply_outcome(run_reference_session(*cell.scenario, target, options, transcript), r);
+        ctx.clock->steps_done();
         return;
     }
     InstanceRequest req{cell.server,     cell.server_features, ctx.features_text, ctx.pki,
@@ -57,6 +59,7 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
                         ctx.cancel};
     req.misbehaviours = cell.misbehaviours;
     std::unique_ptr<ServerInstance> instance = ServerInstance::start(req);
+    ctx.clock->setup_done();
     std::exception_ptr trouble;
     try {
         transcript.note("", "server " + cell.server_name +
@@ -67,6 +70,7 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
     } catch (...) {
         trouble = std::current_exception();
     }
+    ctx.clock->steps_done();
     instance->stop();
     if (ctx.keep || trouble || r.verdict != Verdict::pass) {
         instance->keep_work_dir(ctx.dir / "work");

@@ -15,10 +15,11 @@ namespace fc {
 namespace {
 
 // clients/README.md "Placeholders"; `prefix` as for servers.
-constexpr std::array<std::string_view, 21> kClientPlaceholders{
-    "binary",      "script",     "host",   "port",  "user",      "password", "ca_cert",
-    "client_cert", "client_key", "remote", "local", "localdir",  "logdir",   "debug_log",
-    "settings",    "host2",      "port2",  "user2", "password2", "remote2",  "prefix"};
+constexpr std::array<std::string_view, 22> kClientPlaceholders{
+    "binary",    "script",      "host",       "port",   "user",  "password",
+    "ca_cert",   "client_cert", "client_key", "remote", "local", "localdir",
+    "logdir",    "debug_log",   "settings",   "host2",  "port2", "user2",
+    "password2", "remote2",     "prefix",     "give_up"};
 
 constexpr std::array<std::string_view, 4> kClientAttrs{"name", "title", "package", "builtin"};
 constexpr std::array<std::string_view, 6> kClientChildren{"binary", "version", "vars",

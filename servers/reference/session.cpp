@@ -93,7 +93,7 @@ bool Session::write_control(std::string_view text, bool clear) {
     };
     if (bad("replies-split")) {
         for (std::size_t i = 0; i < text.size(); i += 3) {
-            if (!write(text.substr(i, 3)) || !pause(Millis(5))) {
+            if (!write(text.substr(i, 3)) || !pause(Millis(2))) {
                 return false;
             }
         }
@@ -104,7 +104,7 @@ bool Session::write_control(std::string_view text, bool clear) {
 
 void Session::reply(int code, const std::vector<std::string>& lines, bool clear, bool greeting) {
     // replies-slow spares the greeting: readiness probes wait for it only briefly
-    if (bad("replies-slow") && !greeting && !pause(Millis(400))) {
+    if (bad("replies-slow") && !greeting && !pause(Millis(250))) {
         return;
     }
     std::string c = std::to_string(code);
