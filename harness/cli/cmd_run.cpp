@@ -37,7 +37,10 @@ const OptionSpec kRunOptions[] = {
     {"jobs", true, "N",
      "cells to run at once, each with its own servers, ports and folders (default: 4 per core, "
      "at most 16)"},
-    {"keep", false, "", "keep every cell's server work dir, not only failed ones"},
+    {"keep", false, "", "keep every cell's server work dir and capture.pcap, not only failed ones"},
+    {"no-capture", false, "",
+     "capture no cell's traffic (default: each cell's, when tcpdump is installed); wire "
+     "assertions are then unsupported"},
     {"strict", false, "", "an xpass (a declared deviation that passed) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
     {"verbose", false, "", "print every cell, and the transcript excerpt of each that failed"},
@@ -115,7 +118,9 @@ void print_help(std::ostream& out) {
     out << "usage: ftps-conform run [PATH...] [options]\n\n"
            "Runs the scenarios under PATH (files or folders; default: scenarios/) against\n"
            "real servers started on loopback, and writes results.json, junit.xml and\n"
-           "per-cell transcripts, logs, rendered configs and TLS key logs into the run folder.\n\n"
+           "per-cell transcripts, logs, rendered configs, TLS key logs and packet captures\n"
+           "(capture.pcap, kept for cells that did not pass; wire.json: what each TCP\n"
+           "connection carried) into the run folder.\n\n"
         << options_help(kRunOptions)
         << "\nexit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
            "scenario/manifest error, 3 harness or infrastructure error (results incomplete).\n";
@@ -238,6 +243,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.out_dir = choose_out_dir(a);
     config.step_timeout = parse_timeout(a);
     config.keep = a.has("keep");
+    config.capture = !a.has("no-capture");
     config.jobs = parse_jobs(a);
     config.external = external;
     config.prefix = default_prefix();

@@ -22,6 +22,8 @@ void print_usage(std::ostream& out) {
            "                      that still pass (a scenario that cannot fail is a defect)\n"
            "  report RESULTS...   merge the results.json of runs (e.g. shards of `run --shard`)\n"
            "                      and write the merged run's results.json, junit.xml, matrices\n"
+           "  explain CELL        print one cell's transcript and what crossed the wire\n"
+           "                      (per TCP connection: TLS or clear, version, resumption, ...)\n"
            "  serve               run the reference FTPS server (client tests, debugging)\n"
            "  setup-servers       put ProFTPD, vsftpd and pure-ftpd into the server prefix\n\n"
            "  --help              this help; `ftps-conform <command> --help` for a command\n"
@@ -68,6 +70,9 @@ int main(int argc, char** argv) {
         }
         if (command == "report") {
             return fc::cmd_report(rest, std::cout, std::cerr);
+        }
+        if (command == "explain") {
+            return fc::cmd_explain(rest, std::cout, std::cerr);
         }
         if (command == "validate") {
             return fc::cmd_validate(rest, std::cout, std::cerr);

@@ -45,6 +45,8 @@ struct CellContext {
     std::string client_binary;   ///< resolved binary of a real client; "" for the builtin
     bool keep = false;           ///< keep the servers' work dirs even when the cell passes
     const ExternalTarget* external = nullptr;  ///< --target: no server is started
+    bool capture = false;     ///< capture the cell's traffic (harness/engine/cell_capture.hpp)
+    std::string capture_off;  ///< when not capturing: why ("capture unavailable: ...")
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

@@ -10,6 +10,7 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/text.hpp"
+#include "harness/engine/cell_capture.hpp"
 #include "harness/engine/client_cell.hpp"
 #include "harness/engine/deviations.hpp"
 #include "harness/engine/endpoint_check.hpp"
@@ -111,6 +112,10 @@ public:
     explicit RunState(const RunConfig& config) : config_(config) {}
 
     void prepare(const std::vector<PlannedCell>& cells, RunResult& run) {
+        capture_off_ = capture_off_reason(config_.capture);
+        if (!capture_off_.empty()) {
+            note(capture_off_ + ": wire assertions are unsupported");
+        }
         note("making the test PKI");
         try {
             pki_ = make_test_pki(config_.out_dir / "pki");
@@ -146,6 +151,7 @@ public:
         if (!cell.under_control) {
             apply_deviations(deviations_for(cell), r);
         }
+        discard_if_passed(dir / "capture.pcap", r, config_.keep);
         return r;
     }
 
@@ -221,6 +227,8 @@ private:
         ctx.client_binary = checks_.client_binary(cell.client->name);
         ctx.keep = config_.keep;
         ctx.external = config_.external ? &*config_.external : nullptr;
+        ctx.capture = capture_off_.empty();
+        ctx.capture_off = capture_off_;
         if (cell.scenario->client_under_test()) {
             run_client_cell(ctx, r, transcript);
         } else {
@@ -233,6 +241,7 @@ private:
     Credentials credentials_;
     PortAllocator ports_;
     std::string setup_error_;
+    std::string capture_off_;  // why cells are not captured; "" when they are
     EndpointChecks checks_;
 };
 
