@@ -51,7 +51,7 @@ TEST(Cli, VersionAndHelp) {
     CliResult v = run_cli({"--version"});
     EXPECT_EQ(v.exit_code, 0);
     EXPECT_EQ(v.out, std::string("ftps-conform ") + FTPS_CONFORM_VERSION + "\n");
-    for (const char* command : {"run", "list", "validate"}) {
+    for (const char* command : {"run", "list", "validate", "explain"}) {
         CliResult h = run_cli({command, "--help"});
         EXPECT_EQ(h.exit_code, 0) << command;
         EXPECT_NE(h.out.find(std::string("usage: ftps-conform ") + command), std::string::npos)

@@ -42,7 +42,11 @@ const OptionSpec kRunOptions[] = {
      "run each cell N times (1-100); its verdict is the worst, with the counts; cells whose "
      "runs disagree are flaky"},
     {"keep", false, "",
-     "keep every cell's server work dir and payload (upload/download data), not only failed ones"},
+     "keep every cell's server work dir, payload (upload/download data) and capture.pcap, not "
+     "only failed ones"},
+    {"no-capture", false, "",
+     "capture no cell's traffic (default: each cell's, when tcpdump is installed); wire "
+     "assertions are then unsupported"},
     {"strict", false, "",
      "an xpass (a declared deviation that passed) or a flaky cell (--repeat) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
@@ -123,7 +127,9 @@ void print_help(std::ostream& out) {
     out << "usage: ftps-conform run [PATH...] [options]\n\n"
            "Runs the scenarios under PATH (files or folders; default: scenarios/) against\n"
            "real servers started on loopback, and writes results.json, junit.xml and\n"
-           "per-cell transcripts, logs, rendered configs and TLS key logs into the run folder.\n\n"
+           "per-cell transcripts, logs, rendered configs, TLS key logs and packet captures\n"
+           "(capture.pcap, kept for cells that did not pass; wire.json: what each TCP\n"
+           "connection carried) into the run folder.\n\n"
         << options_help(kRunOptions)
         << "\nexit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
            "scenario/manifest error, 3 harness or infrastructure error (results incomplete),\n"
@@ -260,6 +266,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.out_dir = choose_out_dir(a);
     config.step_timeout = parse_timeout(a);
     config.keep = a.has("keep");
+    config.capture = !a.has("no-capture");
     config.jobs = parse_jobs(a);
     config.repeat = parse_repeat(a);
     config.external = external;

@@ -25,6 +25,8 @@ int cmd_controls(std::span<const std::string> args, CancelToken cancel, std::ost
 int cmd_report(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 /// Compares several runs of one matrix cell by cell (ci/soak).
 int cmd_compare(std::span<const std::string> args, std::ostream& out, std::ostream& err);
+/// Prints one cell folder's transcript and wire facts (wire.json).
+int cmd_explain(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 /// Runs the reference FTPS server in the foreground until `cancel` is set.
 int cmd_serve(std::span<const std::string> args, CancelToken cancel, std::ostream& out,
               std::ostream& err);

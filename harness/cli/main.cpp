@@ -24,6 +24,8 @@ void print_usage(std::ostream& out) {
            "                      and write the merged run's results.json, junit.xml, matrices\n"
            "  compare RESULTS...  list the cells whose verdict differed between runs of one\n"
            "                      matrix (ci/soak)\n"
+           "  explain CELL        print one cell's transcript and what crossed the wire\n"
+           "                      (per TCP connection: TLS or clear, version, resumption, ...)\n"
            "  serve               run the reference FTPS server (client tests, debugging)\n"
            "  setup-servers       put ProFTPD, vsftpd and pure-ftpd into the server prefix\n\n"
            "  --help              this help; `ftps-conform <command> --help` for a command\n"
@@ -73,6 +75,9 @@ int main(int argc, char** argv) {
         }
         if (command == "compare") {
             return fc::cmd_compare(rest, std::cout, std::cerr);
+        }
+        if (command == "explain") {
+            return fc::cmd_explain(rest, std::cout, std::cerr);
         }
         if (command == "validate") {
             return fc::cmd_validate(rest, std::cout, std::cerr);

@@ -63,6 +63,8 @@ struct CellContext {
     bool keep = false;           ///< keep the servers' work dirs even when the cell passes
     const ExternalTarget* external = nullptr;  ///< --target: no server is started
     PhaseClock* clock = nullptr;               ///< the cell marks its phases here
+    bool capture = false;     ///< capture the cell's traffic (harness/engine/cell_capture.hpp)
+    std::string capture_off;  ///< when not capturing: why ("capture unavailable: ...")
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

@@ -168,7 +168,7 @@ std::string resolve_client_binary(const ClientManifest& manifest, const fs::path
 
 ClientRun run_client(const std::vector<std::string>& argv, const fs::path& cwd,
                      const fs::path& home, const fs::path& stdout_path, const fs::path& stderr_path,
-                     Millis timeout, CancelToken cancel) {
+                     Millis timeout, CancelToken cancel, const fs::path& keylog) {
     if (argv.empty()) {
         throw HarnessError("the action's argv is empty after substitution");
     }
@@ -179,6 +179,11 @@ ClientRun run_client(const std::vector<std::string>& argv, const fs::path& cwd,
     spec.stdout_path = stdout_path;
     spec.stderr_path = stderr_path;
     spec.env = {{"HOME", home.string()}, {"LC_ALL", "C"}};
+    if (!keylog.empty()) {
+        // OpenSSL-based curl and GnuTLS (lftp) append their TLS secrets there: the cell's
+        // capture then opens decrypted.
+        spec.env.emplace_back("SSLKEYLOGFILE", keylog.string());
+    }
     auto started = Clock::now();
     std::unique_ptr<Process> process = Process::start(spec);
     ClientRun run;

@@ -73,9 +73,11 @@ struct ClientRun {
 
 /// Runs `argv` in `cwd` with HOME set to `home` (so no user config leaks in), stdout
 /// and stderr to the given files; stops and reaps the whole group at the deadline.
-/// Throws HarnessError when the client cannot be started.
+/// `keylog`, when not empty, is the client's SSLKEYLOGFILE. Throws HarnessError when the
+/// client cannot be started.
 ClientRun run_client(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                      const std::filesystem::path& home, const std::filesystem::path& stdout_path,
-                     const std::filesystem::path& stderr_path, Millis timeout, CancelToken cancel);
+                     const std::filesystem::path& stderr_path, Millis timeout, CancelToken cancel,
+                     const std::filesystem::path& keylog = {});
 
 }  // namespace fc

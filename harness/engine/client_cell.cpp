@@ -11,6 +11,7 @@
 #include "harness/core/error.hpp"
 #include "harness/core/features.hpp"
 #include "harness/core/text.hpp"
+#include "harness/engine/cell_capture.hpp"
 #include "harness/engine/cell_files.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/event_log_check.hpp"
@@ -91,12 +92,18 @@ struct ActionResult {
 class ClientCell {
 public:
     ClientCell(const CellContext& ctx, CellResult& r, Transcript& t)
-        : ctx_(ctx), cell_(*ctx.cell), s_(*ctx.cell->scenario), r_(r), transcript_(t) {}
+        : ctx_(ctx),
+          cell_(*ctx.cell),
+          s_(*ctx.cell->scenario),
+          r_(r),
+          transcript_(t),
+          capture_(ctx, t) {}
 
     void run() {
         r_.verdict = Verdict::pass;
         try {
             start_servers();
+            start_capture();
             ctx_.clock->setup_done();
             for (const ClientStep& step : s_.client_steps) {
                 ++index_;
@@ -115,6 +122,7 @@ public:
             error(e.what());
         }
         ctx_.clock->steps_done();
+        capture_.finish(r_);
         for (std::size_t i = 0; i < servers_.size(); ++i) {
             servers_[i]->stop();
             if (ctx_.keep || r_.verdict != Verdict::pass) {
@@ -167,6 +175,15 @@ private:
                                      std::to_string(servers_.back()->target().port) +
                                      (names.empty() ? "" : ", misbehaving: " + names));
         }
+    }
+
+    void start_capture() {
+        std::vector<CaptureServer> servers;
+        for (const auto& server : servers_) {
+            servers.push_back(
+                {server->target().host, server->target().port, server->passive_range()});
+        }
+        capture_.start(servers, uses_active_mode(s_));
     }
 
     void check_servers_alive() {
@@ -413,7 +430,7 @@ private:
         fs::path out = ctx_.dir / (tag + ".stdout");
         fs::path err = ctx_.dir / (tag + ".stderr");
         ClientRun run = run_client(rendered.argv, localdir, ctx_.dir / "client-home", out, err,
-                                   timeout, ctx_.cancel);
+                                   timeout, ctx_.cancel, ctx_.dir / "tls-keys.log");
         if (run.cancelled) {
             error("interrupted");
             return a;
@@ -508,6 +525,7 @@ private:
     const Scenario& s_;
     CellResult& r_;
     Transcript& transcript_;
+    CellCapture capture_;
     std::vector<std::unique_ptr<ServerInstance>> servers_;
     std::map<std::string, std::string> seeded_;
     int index_ = 0;

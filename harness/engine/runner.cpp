@@ -11,6 +11,7 @@
 #include "harness/core/error.hpp"
 #include "harness/core/text.hpp"
 #include "harness/engine/cell_files.hpp"
+#include "harness/engine/cell_capture.hpp"
 #include "harness/engine/client_cell.hpp"
 #include "harness/engine/deviations.hpp"
 #include "harness/engine/endpoint_check.hpp"
@@ -122,6 +123,10 @@ public:
     explicit RunState(const RunConfig& config) : config_(config) {}
 
     void prepare(const std::vector<PlannedCell>& cells, RunResult& run) {
+        capture_off_ = capture_off_reason(config_.capture);
+        if (!capture_off_.empty()) {
+            note(capture_off_ + ": wire assertions are unsupported");
+        }
         note("making the test PKI");
         try {
             pki_ = make_test_pki(config_.out_dir / "pki");
@@ -167,6 +172,7 @@ public:
         for (const fs::path& payload : payload_paths(dir)) {
             discard_if_passed(payload, r, config_.keep);
         }
+        discard_if_passed(dir / "capture.pcap", r, config_.keep);
         return r;
     }
 
@@ -243,6 +249,8 @@ private:
         ctx.keep = config_.keep;
         ctx.external = config_.external ? &*config_.external : nullptr;
         ctx.clock = &clock;
+        ctx.capture = capture_off_.empty();
+        ctx.capture_off = capture_off_;
         if (cell.scenario->client_under_test()) {
             run_client_cell(ctx, r, transcript);
         } else {
@@ -255,6 +263,7 @@ private:
     Credentials credentials_;
     PortAllocator ports_;
     std::string setup_error_;
+    std::string capture_off_;  // why cells are not captured; "" when they are
     EndpointChecks checks_;
 };
 

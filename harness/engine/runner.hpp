@@ -17,7 +17,10 @@ namespace fc {
 struct RunConfig {
     std::filesystem::path out_dir;  ///< exists and is empty; cells go below it
     Millis step_timeout{10000};
-    bool keep = false;  ///< keep every cell's server work dir and payload, not only failed ones
+    /// Keep every cell's server work dir, payload and capture, not only failed ones.
+    bool keep = false;
+    /// Capture each cell's traffic (when tcpdump is there): wire.json and <wire-expect>.
+    bool capture = true;
     std::filesystem::path prefix;  ///< where server binaries live (default_prefix())
     CancelToken cancel;
     /// Cells run at once (each with its own servers, ports and folders); 1 = one by one.

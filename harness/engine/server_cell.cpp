@@ -3,6 +3,8 @@
 #include <exception>
 #include <memory>
 
+#include "harness/engine/cell_capture.hpp"
+
 namespace fc {
 
 namespace {
@@ -46,12 +48,16 @@ void judge_exit(ServerInstance& instance, CellResult& r, Transcript& transcript)
 void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcript) {
     const PlannedCell& cell = *ctx.cell;
     SessionOptions options{ctx.step_timeout, ctx.cancel, ctx.dir / "tls-keys.log"};
+    CellCapture capture(ctx, transcript);
+    const bool active = uses_active_mode(*cell.scenario);
     if (ctx.external) {
         Target target = external_target(ctx, r);
         transcript.note("", "external server " + target.host + ":" + std::to_string(target.port));
+        capture.start({{target.host, target.port, std::nullopt}}, active);
         ctx.clock->setup_done();
         apply_outcome(run_reference_session(*cell.scenario, target, options, transcript), r);
         ctx.clock->steps_done();
+        capture.finish(r);
         return;
     }
     InstanceRequest req{cell.server,     cell.server_features, ctx.features_text, ctx.pki,
@@ -64,9 +70,13 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
     try {
         transcript.note("", "server " + cell.server_name +
                                 " ready on 127.0.0.1:" + std::to_string(instance->target().port));
+        capture.start(
+            {{instance->target().host, instance->target().port, instance->passive_range()}},
+            active);
         apply_outcome(
             run_reference_session(*cell.scenario, instance->target(), options, transcript), r);
         judge_exit(*instance, r, transcript);
+        capture.finish(r);
     } catch (...) {
         trouble = std::current_exception();
     }

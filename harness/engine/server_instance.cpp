@@ -197,6 +197,17 @@ std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req
         return substitute(m.misbehave, Variables{{"name", name}}, m.file.string() + " <misbehave>");
     });
 
+    // Captures filter by the passive range: only a manifest that hands it to the server
+    // makes it the server's.
+    bool uses_pasv = m.argv.find("${pasv_min}") != std::string::npos;
+    for (const TemplateFile& t : m.files) {
+        uses_pasv = uses_pasv ||
+                    read_file(m.dir() / t.template_name).find("${pasv_min}") != std::string::npos;
+    }
+    if (uses_pasv) {
+        inst->passive_range_ = std::pair{pasv_min, pasv_max};
+    }
+
     const std::string& binary = vars["binary"];
     if (::access(binary.c_str(), X_OK) != 0) {
         throw HarnessError(m.name + ": binary not found or not executable: " + binary +

@@ -81,6 +81,11 @@ public:
     std::pair<unsigned, unsigned> home_owner() const { return owner_; }
     /// Copies the private work dir into `dest` (for --keep and failed cells).
     void keep_work_dir(const std::filesystem::path& dest) const;
+    /// The passive port range handed to the manifest (${pasv_min}-${pasv_max}); nullopt
+    /// when the manifest uses neither, i.e. the server picks its passive ports itself.
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> passive_range() const {
+        return passive_range_;
+    }
 
 private:
     ServerInstance() = default;
@@ -90,6 +95,7 @@ private:
     std::filesystem::path home_;
     std::pair<unsigned, unsigned> owner_{0, 0};
     std::uint16_t port_ = 0;
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> passive_range_;
     std::unique_ptr<Process> process_;
 };
 

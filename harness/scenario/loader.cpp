@@ -15,9 +15,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array<std::string_view, 2> kScenarioAttrs{"id", "level"};
-constexpr std::array<std::string_view, 9> kScenarioChildren{
-    "title", "description",     "spec", "tags", "roles", "requires", "settings",
-    "steps", "negative-control"};
+constexpr std::array<std::string_view, 10> kScenarioChildren{
+    "title", "description",      "spec",       "tags", "roles", "requires", "settings",
+    "steps", "negative-control", "wire-expect"};
 constexpr std::array<std::string_view, 4> kLevels{"must", "should", "interop", "info"};
 constexpr std::array<std::string_view, 2> kSpecAttrs{"ref", "quote"};
 constexpr std::array<std::string_view, 3> kRolesAttrs{"server", "client", "servers"};
@@ -298,6 +298,7 @@ void load_body(XmlFile& f, pugi::xml_node root, Scenario& s) {
         check_kind(f, root, roles, settings, steps, s);
     }
     load_control(f, f.single(root, "negative-control", true), s);
+    detail::load_wire_expect(f, root, s);
 }
 
 std::optional<Scenario> load_one(const fs::path& file, std::vector<Diagnostic>& diags,

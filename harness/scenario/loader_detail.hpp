@@ -97,4 +97,7 @@ std::vector<ClientStep> load_client_steps(XmlFile& file, pugi::xml_node steps);
 std::vector<std::string> client_setting_list(XmlFile& file, pugi::xml_node node,
                                              std::string_view attr);
 
+/// Every <wire-expect> child of the scenario root into s.wire_expect (loader_wire.cpp).
+void load_wire_expect(XmlFile& file, pugi::xml_node root, Scenario& s);
+
 }  // namespace fc::detail

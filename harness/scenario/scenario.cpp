@@ -151,4 +151,12 @@ std::span<const std::string_view> known_variables() {
     return kVariables;
 }
 
+std::span<const std::string_view> wire_expect_kinds() {
+    // The names of harness/wire/check.hpp's WireKind (wire_expect_test checks they agree).
+    static constexpr std::array<std::string_view, 6> kKinds{"data-protected", "tls-version",
+                                                            "data-resumed",   "client-cert-sent",
+                                                            "close-notify",   "no-clear-data"};
+    return kKinds;
+}
+
 }  // namespace fc

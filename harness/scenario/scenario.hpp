@@ -274,6 +274,20 @@ struct NegativeControl {
     std::string without_misbehave = {};
 };
 
+/// An assertion on what crossed the wire (<wire-expect>), checked from the cell's packet
+/// capture once its steps are done (harness/wire/README.md "Assertion kinds").
+struct WireExpectation {
+    std::string kind;           ///< one of wire_expect_kinds()
+    std::string version;        ///< tls-version: "1.2" or "1.3"
+    std::string side;           ///< close-notify: "client" or "server"; "" = client
+    std::string scope;          ///< "data", "control" or "all"; "" = the kind's default
+    bool uploads_only = false;  ///< close-notify: only data connections that carried an upload
+    SourcePos pos;
+};
+
+/// The kinds <wire-expect kind=...> takes.
+std::span<const std::string_view> wire_expect_kinds();
+
 struct Scenario {
     std::filesystem::path file;
     std::string id;    ///< equals the file stem
@@ -301,6 +315,8 @@ struct Scenario {
     /// Client steps (client-side, interop and FXP scenarios); empty in server-side ones.
     std::vector<ClientStep> client_steps;
     NegativeControl negative_control;
+    /// Assertions on the cell's capture (<wire-expect>), in file order.
+    std::vector<WireExpectation> wire_expect;
 
     /// True when a real client (or the reference client doing actions) is under test.
     bool client_under_test() const { return client_role == Role::under_test; }

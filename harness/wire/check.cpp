@@ -79,6 +79,11 @@ WireCheck judge(const WireConnection& c, const WireExpect& e) {
             if (!tls) {
                 return fail("had no TLS at all");
             }
+            if (!t.server_hello && !t.server.alerts.empty()) {
+                // Refused in clear before any ServerHello: no version was negotiated.
+                return fail("negotiated no version: the server answered the ClientHello with " +
+                            t.server.alerts.front());
+            }
             if (!t.server_hello) {
                 return unknown("no ServerHello in the capture, the version is unknown");
             }

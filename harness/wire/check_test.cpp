@@ -155,3 +155,25 @@ TEST(WireCheck, ClearBytesOnDataFailAndOnControlAreAllowed) {
 
 }  // namespace
 }  // namespace fc::wire
+
+namespace fc::wire {
+namespace {
+
+TEST(WireCheck, AHandshakeRefusedInClearNegotiatedNoVersion) {
+    WireConnection refused = tls_data(2);
+    refused.tls.server_hello = false;
+    refused.tls.version = 0;
+    WireFacts f = facts({control(), refused});
+    // Without the server's alert the capture may just have missed the ServerHello.
+    EXPECT_EQ(check_wire(f, wire_expect(WireKind::tls_version, "1.3")).outcome,
+              WireOutcome::unsupported);
+    f.connections[1].tls.server.alerts = {"protocol_version"};
+    WireCheck c = check_wire(f, wire_expect(WireKind::tls_version, "1.3"));
+    EXPECT_EQ(c.outcome, WireOutcome::fail);
+    EXPECT_NE(c.reason.find("data connection #2"), std::string::npos) << c.reason;
+    EXPECT_NE(c.reason.find("negotiated no version"), std::string::npos) << c.reason;
+    EXPECT_NE(c.reason.find("protocol_version"), std::string::npos) << c.reason;
+}
+
+}  // namespace
+}  // namespace fc::wire

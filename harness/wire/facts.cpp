@@ -9,11 +9,14 @@ namespace fc::wire {
 namespace {
 
 // Where TLS starts in a stream of clear FTP lines: the first line start holding a TLS
-// handshake record header; the stream's size when there is none.
+// handshake record header, or an alert one (a server refusing the ClientHello answers with
+// an alert and no handshake); the stream's size when there is none.
 std::size_t tls_start(std::string_view s) {
     std::size_t at = 0;
     while (at < s.size()) {
-        if (looks_like_record(s.substr(at), true)) {
+        std::string_view rest = s.substr(at);
+        if (looks_like_record(rest, true) ||
+            (static_cast<std::uint8_t>(rest[0]) == 21 && looks_like_record(rest, false))) {
             return at;
         }
         std::size_t nl = s.find('\n', at);
