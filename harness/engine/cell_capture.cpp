@@ -118,10 +118,6 @@ bool uses_active_mode(const Scenario& s) {
     return false;
 }
 
-    std::error_code ec;
-    fs::remove(file, ec);
-}
-
 CellCapture::CellCapture(const CellContext& ctx, Transcript& transcript)
     : ctx_(ctx), transcript_(transcript) {
     unavailable_ = ctx.capture ? "" : ctx.capture_off;
