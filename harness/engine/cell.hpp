@@ -45,6 +45,7 @@ struct CellContext {
     std::string client_binary;   ///< resolved binary of a real client; "" for the builtin
     bool keep = false;           ///< keep the servers' work dirs even when the cell passes
     const ExternalTarget* external = nullptr;  ///< --target: no server is started
+    StartBreaker* breaker = nullptr;  ///< the run's: servers that cannot start are not retried
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

@@ -141,6 +141,13 @@ public:
             r.reason = std::string("cannot write the transcript: ") + e.what();
         }
         r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
+        // Cut short by SIGINT/SIGTERM: whatever it saw, the cell did not finish.
+        if (config_.cancel.cancelled() && r.verdict != Verdict::pass &&
+            r.verdict != Verdict::unsupported && r.reason.rfind("interrupted", 0) != 0) {
+            r.verdict = Verdict::error;
+            r.reason = "interrupted" + (r.reason.empty() ? "" : " (" + r.reason + ")");
+            r.failure.reset();
+        }
         // Under a negative control the scenario must fail: a declared deviation says
         // nothing about that.
         if (!cell.under_control) {
@@ -221,6 +228,7 @@ private:
         ctx.client_binary = checks_.client_binary(cell.client->name);
         ctx.keep = config_.keep;
         ctx.external = config_.external ? &*config_.external : nullptr;
+        ctx.breaker = &breaker_;
         if (cell.scenario->client_under_test()) {
             run_client_cell(ctx, r, transcript);
         } else {
@@ -234,6 +242,7 @@ private:
     PortAllocator ports_;
     std::string setup_error_;
     EndpointChecks checks_;
+    StartBreaker breaker_;
 };
 
 }  // namespace
