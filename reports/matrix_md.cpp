@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <map>
-#include <ranges>
 #include <utility>
 
 #include "harness/core/text.hpp"
@@ -50,14 +50,16 @@ std::string counts_text(const VerdictCounts& c) {
 
 void write_endpoints(const RunResult& run, std::ostream& os, std::string_view kind,
                      std::string_view label) {
-    const auto of_kind = [&](const EndpointInfo& e) { return e.kind == kind; };
-    const std::string list =
-        join(run.endpoints | std::views::filter(of_kind), ", ", [](const EndpointInfo& e) {
-            const std::string from = provenance_text(e);
-            return md(e.name) + " " +
-                   (e.version.empty() ? std::string("(version unknown)") : md(e.version)) +
-                   (from.empty() ? "" : " (" + md(from) + ")");
-        });
+    // A copy, not std::views::filter: clang 14 (build-asan/) cannot compile libstdc++ 12's.
+    std::vector<EndpointInfo> of_kind;
+    std::copy_if(run.endpoints.begin(), run.endpoints.end(), std::back_inserter(of_kind),
+                 [&](const EndpointInfo& e) { return e.kind == kind; });
+    const std::string list = join(of_kind, ", ", [](const EndpointInfo& e) {
+        const std::string from = provenance_text(e);
+        return md(e.name) + " " +
+               (e.version.empty() ? std::string("(version unknown)") : md(e.version)) +
+               (from.empty() ? "" : " (" + md(from) + ")");
+    });
     if (!list.empty()) {
         os << "- **" << label << ":** " << list << "\n";
     }

@@ -24,6 +24,7 @@
 #include "harness/engine/server_instance.hpp"
 #include "harness/proc/ports.hpp"
 #include "harness/scenario/manifest_loader.hpp"
+#include "harness/testing/eventually.hpp"
 #include "harness/testing/files.hpp"
 #include "harness/testing/temp_dir.hpp"
 #include "harness/tls/pki.hpp"
@@ -380,13 +381,13 @@ TEST(CliRealServer, InterruptStopsServersAndExits3) {
     pid_t pid = spawn_cli(
         {"run", (dir.path() / "slow").string(), "--servers", "proftpd", "--out", out.string()},
         dir.path());
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (fc::testing::read_file(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf")
-               .empty() &&
-           std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // well into the 60 s wait
+    const fs::path conf_file = out / "proftpd__reference" / "waits" / "config" / "proftpd.conf";
+    ASSERT_TRUE(fc::testing::eventually([&] { return !fc::testing::read_file(conf_file).empty(); },
+                                        std::chrono::seconds(20)));
+    // No file marks "the cell now waits for the 200" (the transcript is written at the cell's
+    // end), so this pause stands for it: the server starts in well under 0.7 s, and the wait
+    // it interrupts lasts 60 s.
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
     auto sent = std::chrono::steady_clock::now();
     ::kill(pid, SIGINT);
     int code = reap(pid, std::chrono::seconds(15));

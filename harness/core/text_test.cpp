@@ -5,7 +5,7 @@
 #include <array>
 #include <fstream>
 #include <limits>
-#include <ranges>
+#include <list>
 #include <set>
 #include <vector>
 
@@ -22,10 +22,9 @@ TEST(Text, JoinPutsTheSeparatorBetweenItemsOnly) {
     EXPECT_EQ(join(std::set<std::string>{"b", "a"}, " "), "a b");
     constexpr std::array<std::string_view, 2> kViews{"x", "y"};
     EXPECT_EQ(join(kViews, "|"), "x|y");
-    const std::vector<int> numbers{1, 2, 3};
-    EXPECT_EQ(join(numbers | std::views::filter([](int n) { return n != 2; }), "+",
-                   [](int n) { return std::to_string(n); }),
-              "1+3");
+    // (No std::views here: clang 14, which builds build-asan/, cannot compile libstdc++ 12's.)
+    const std::list<int> numbers{1, 3};
+    EXPECT_EQ(join(numbers, "+", [](int n) { return std::to_string(n); }), "1+3");
 }
 
 TEST(Text, UpperTouchesAsciiLettersOnly) {

@@ -5,17 +5,20 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "harness/core/error.hpp"
 #include "harness/proc/process.hpp"
+#include "harness/testing/eventually.hpp"
 #include "harness/testing/temp_dir.hpp"
 
 namespace fc {
 namespace {
 
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 ProcessSpec shell(const std::string& script, const testing::TempDir& dir) {
     ProcessSpec spec;
@@ -51,8 +54,8 @@ TEST(Process, StopsSleepQuickly) {
 TEST(Process, KillsChildIgnoringTerm) {
     become_subreaper();  // the orphaned `sleep` must be reaped by us, not by pid 1
     testing::TempDir dir("proc");
-    auto p = Process::start(shell("trap '' TERM; sleep 30 & wait; sleep 30", dir));
-    std::this_thread::sleep_for(100ms);  // let the trap be installed
+    auto p = Process::start(shell("trap '' TERM; sleep 30 & echo > trapped; wait; sleep 30", dir));
+    ASSERT_TRUE(testing::eventually([&] { return fs::exists(dir.path() / "trapped"); }, 5000ms));
     auto t = Clock::now();
     p->stop(Millis(300));
     EXPECT_GE(since(t), 290ms);
@@ -65,10 +68,10 @@ TEST(Process, GrandchildrenAreGoneAfterStop) {
     become_subreaper();
     testing::TempDir dir("proc");
     // Without a PID namespace: the pid the shell writes is then one kill() understands.
-    ProcessSpec spec = shell("sleep 30 & sleep 30 & echo $! > pids; wait", dir);
+    ProcessSpec spec = shell("sleep 30 & sleep 30 & echo $! > pids.tmp; mv pids.tmp pids; wait", dir);
     spec.pid_namespace = false;
     auto p = Process::start(spec);
-    std::this_thread::sleep_for(100ms);
+    ASSERT_TRUE(testing::eventually([&] { return fs::exists(dir.path() / "pids"); }, 5000ms));
     int pgid = p->pid();
     EXPECT_TRUE(group_alive(pgid));
     p->stop();
@@ -153,7 +156,7 @@ TEST(Process, WaitHonoursDeadlineAndCancel) {
     EXPECT_LT(since(t), 200ms);
     std::atomic<bool> flag{false};
     std::thread canceller([&] {
-        std::this_thread::sleep_for(50ms);
+        std::this_thread::sleep_for(50ms);  // the cancel must arrive during the wait
         flag = true;
     });
     t = Clock::now();
@@ -205,7 +208,7 @@ TEST(RunCommand, TimeoutKills) {
 TEST(RunCommand, CancelStopsPromptly) {
     std::atomic<bool> flag{false};
     std::thread canceller([&] {
-        std::this_thread::sleep_for(50ms);
+        std::this_thread::sleep_for(50ms);  // the cancel must arrive during the wait
         flag = true;
     });
     auto t = Clock::now();

@@ -301,9 +301,8 @@ void load_body(XmlFile& f, pugi::xml_node root, Scenario& s) {
     detail::load_wire_expect(f, root, s);
 }
 
-std::optional<Scenario> load_one(const fs::path& file, std::vector<Diagnostic>& diags,
-                                 SourcePos* id_pos) {
-    XmlFile f(file, diags);
+std::optional<Scenario> load_parsed(XmlFile& f, SourcePos* id_pos) {
+    const fs::path& file = f.path();
     if (!f.ok()) {
         return std::nullopt;
     }
@@ -323,6 +322,12 @@ std::optional<Scenario> load_one(const fs::path& file, std::vector<Diagnostic>& 
         return std::nullopt;
     }
     return s;
+}
+
+std::optional<Scenario> load_one(const fs::path& file, std::vector<Diagnostic>& diags,
+                                 SourcePos* id_pos) {
+    XmlFile f(file, diags);
+    return load_parsed(f, id_pos);
 }
 
 void collect(const fs::path& dir, std::vector<fs::path>& files, std::vector<Diagnostic>& diags) {
@@ -346,6 +351,12 @@ void collect(const fs::path& dir, std::vector<fs::path>& files, std::vector<Diag
 
 std::optional<Scenario> load_scenario_file(const fs::path& file, std::vector<Diagnostic>& diags) {
     return load_one(file, diags, nullptr);
+}
+
+std::optional<Scenario> load_scenario_text(const fs::path& file, std::string text,
+                                           std::vector<Diagnostic>& diags) {
+    XmlFile f(file, std::move(text), diags);
+    return load_parsed(f, nullptr);
 }
 
 std::vector<Scenario> load_scenarios(const std::vector<fs::path>& paths,

@@ -4,6 +4,7 @@
 // The format is described in scenarios/README.md and scenarios/schema/scenario.xsd.
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "harness/scenario/scenario.hpp"
@@ -14,6 +15,11 @@ namespace fc {
 /// Loads one scenario file. Appends every problem found (not just the first) to `diags`;
 /// returns nullopt if there was any.
 std::optional<Scenario> load_scenario_file(const std::filesystem::path& file,
+                                           std::vector<Diagnostic>& diags);
+
+/// As load_scenario_file, from a file's text already in memory (the fuzz target's entry
+/// point); `file` names it in diagnostics and gives the area (its folder's name).
+std::optional<Scenario> load_scenario_text(const std::filesystem::path& file, std::string text,
                                            std::vector<Diagnostic>& diags);
 
 /// Loads files and folders (folders recursively: every *.xml, in sorted order, skipping

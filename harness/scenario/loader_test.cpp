@@ -327,18 +327,32 @@ TEST(Loader, GarbageNeverCrashes) {
     ASSERT_EQ(diags.size(), 1u);
     EXPECT_NE(diags[0].message.find("malformed XML"), std::string::npos);
     // Every prefix of a good file fails cleanly (or loads, for the whole file).
-    testing::TempDir dir("loader-prefix");
     for (const char* name : {"everything.xml", "tls-and-data.xml"}) {
         std::ifstream in(kData / "good" / name);
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         for (std::size_t n = 0; n < text.size(); n += 7) {
-            fs::path file = dir.path() / name;
-            std::ofstream(file) << text.substr(0, n);
             std::vector<Diagnostic> d;
-            EXPECT_FALSE(load_scenario_file(file, d)) << name << " " << n;
+            EXPECT_FALSE(load_scenario_text(kData / "good" / name, text.substr(0, n), d))
+                << name << " " << n;
             EXPECT_FALSE(d.empty()) << name << " " << n;
         }
     }
+}
+
+TEST(Loader, TextInMemoryLoadsAsTheFileDoesAndNamesIt) {
+    const fs::path file = kData / "good" / "everything.xml";
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<Diagnostic> diags;
+    auto from_file = load_scenario_file(file, diags);
+    auto from_text = load_scenario_text(file, text, diags);
+    ASSERT_TRUE(from_file && from_text) << dump(diags);
+    EXPECT_EQ(from_text->id, from_file->id);
+    EXPECT_EQ(from_text->area, "good");
+    EXPECT_EQ(from_text->steps.size(), from_file->steps.size());
+    EXPECT_FALSE(load_scenario_text("mem/x.xml", "<scenario", diags));
+    ASSERT_EQ(diags.size(), 1u);
+    EXPECT_EQ(diags[0].str().rfind("mem/x.xml:1:", 0), 0u) << diags[0].str();
 }
 
 TEST(Loader, MissingFileIsADiagnostic) {

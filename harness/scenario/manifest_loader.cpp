@@ -360,6 +360,24 @@ std::optional<ClientManifest> load_client_manifest(const fs::path& file,
     return load_kind<ClientManifest>(f, "client", detail::load_client_body);
 }
 
+std::optional<ServerManifest> load_server_manifest_text(const fs::path& file, std::string text,
+                                                        std::vector<Diagnostic>& diags) {
+    XmlFile f(file, std::move(text), diags);
+    if (!f.ok()) {
+        return std::nullopt;
+    }
+    return load_kind<ServerManifest>(f, "server", load_server_body);
+}
+
+std::optional<ClientManifest> load_client_manifest_text(const fs::path& file, std::string text,
+                                                        std::vector<Diagnostic>& diags) {
+    XmlFile f(file, std::move(text), diags);
+    if (!f.ok()) {
+        return std::nullopt;
+    }
+    return load_kind<ClientManifest>(f, "client", detail::load_client_body);
+}
+
 std::vector<fs::path> manifest_files(const fs::path& dir) {
     std::vector<fs::path> files;
     for (const fs::path& base : {dir, dir / "servers", dir / "clients"}) {

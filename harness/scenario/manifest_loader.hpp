@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,16 @@ std::optional<ServerManifest> load_server_manifest(const std::filesystem::path& 
 /// Loads a client manifest (root element <client>). As load_server_manifest.
 std::optional<ClientManifest> load_client_manifest(const std::filesystem::path& file,
                                                    std::vector<Diagnostic>& diags);
+
+/// As load_server_manifest and load_client_manifest, from a manifest's text already in
+/// memory (the fuzz target's entry point). `file` names it in diagnostics; files the manifest
+/// refers to (templates) are still looked for beside it.
+std::optional<ServerManifest> load_server_manifest_text(const std::filesystem::path& file,
+                                                        std::string text,
+                                                        std::vector<Diagnostic>& diags);
+std::optional<ClientManifest> load_client_manifest_text(const std::filesystem::path& file,
+                                                        std::string text,
+                                                        std::vector<Diagnostic>& diags);
 
 /// Every server and client found under a set of endpoint folders.
 struct Endpoints {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace fc {
 namespace {
 
@@ -29,6 +32,20 @@ TEST(ManifestLoader, EveryShippedManifestLoads) {
     for (const auto& m : e.servers) {
         EXPECT_FALSE(m.argv.empty()) << m.name;
     }
+}
+
+TEST(ManifestLoader, TextInMemoryLoadsAsTheFileDoes) {
+    const fs::path file = kData / "a/proftpd/manifest.xml";
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<Diagnostic> diags;
+    auto server = load_server_manifest_text(file, text, diags);
+    ASSERT_TRUE(server) << dump(diags);
+    EXPECT_EQ(server->name, "proftpd");
+    EXPECT_EQ(server->files.size(), 2u);  // its templates are found beside `file`
+    EXPECT_FALSE(load_client_manifest_text(file, text, diags));
+    ASSERT_EQ(diags.size(), 1u);
+    EXPECT_NE(diags[0].message.find("expected <client>"), std::string::npos) << dump(diags);
 }
 
 TEST(ManifestLoader, ReadsAProftpdShapedServer) {

@@ -42,6 +42,15 @@ XmlFile::XmlFile(fs::path path, std::vector<Diagnostic>& diags)
     std::ostringstream buffer;
     buffer << in.rdbuf();
     text_ = buffer.str();
+    parse();
+}
+
+XmlFile::XmlFile(fs::path path, std::string text, std::vector<Diagnostic>& diags)
+    : path_(std::move(path)), diags_(diags), text_(std::move(text)) {
+    parse();
+}
+
+void XmlFile::parse() {
     line_starts_.push_back(0);
     for (std::size_t i = 0; i < text_.size(); ++i) {
         if (text_[i] == '\n') {

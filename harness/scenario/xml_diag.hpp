@@ -32,6 +32,9 @@ public:
     /// Reads and parses `path`. An unreadable file or malformed XML is reported (at the
     /// parser's offset, with pugixml's description) and leaves ok() false.
     XmlFile(std::filesystem::path path, std::vector<Diagnostic>& diags);
+    /// Parses `text` (e.g. a file's bytes already in memory, or a fuzzer's input); `path` only
+    /// names it in diagnostics and is never opened.
+    XmlFile(std::filesystem::path path, std::string text, std::vector<Diagnostic>& diags);
     XmlFile(const XmlFile&) = delete;
     XmlFile& operator=(const XmlFile&) = delete;
 
@@ -75,6 +78,8 @@ public:
     pugi::xml_node single(pugi::xml_node parent, std::string_view name, bool needed);
 
 private:
+    void parse();
+
     std::filesystem::path path_;
     std::vector<Diagnostic>& diags_;
     std::string text_;

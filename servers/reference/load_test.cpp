@@ -23,6 +23,7 @@
 
 #include "harness/core/socket.hpp"
 #include "harness/proc/process.hpp"
+#include "harness/testing/eventually.hpp"
 #include "harness/testing/files.hpp"
 #include "harness/testing/temp_dir.hpp"
 #include "harness/tls/pki.hpp"
@@ -78,17 +79,19 @@ public:
     /// The port once the server printed "ready" (within 10 s), else 0.
     std::uint16_t wait_ready() {
         static const std::regex kListening(R"(listening on 127\.0\.0\.1:(\d+))");
-        Deadline until = Deadline::after(10s);
-        while (!until.expired() && proc_->running()) {
-            std::string out = fc::testing::read_file(dir_.path() / "stdout");
-            std::smatch m;
-            if (out.find("\nready\n") != std::string::npos &&
-                std::regex_search(out, m, kListening)) {
-                return static_cast<std::uint16_t>(std::stoi(m[1]));
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        return 0;
+        std::uint16_t port = 0;
+        fc::testing::eventually(
+            [&] {
+                std::string out = fc::testing::read_file(dir_.path() / "stdout");
+                std::smatch m;
+                if (out.find("\nready\n") != std::string::npos &&
+                    std::regex_search(out, m, kListening)) {
+                    port = static_cast<std::uint16_t>(std::stoi(m[1]));
+                }
+                return port != 0 || !proc_->running();
+            },
+            10s);
+        return port;
     }
     std::string events() const { return fc::testing::read_file(dir_.path() / "events.jsonl"); }
     std::string output() const {
@@ -197,18 +200,15 @@ TEST(RefServerLoadSlow, BurstAboveMaxSessionsIsAllServedOrRefusedAtOnce) {
 
     // Once the burst is gone the sessions end and a new client is served again.
     fds.clear();
-    bool served = false;
-    Deadline until = Deadline::after(5s);
     std::string last;
-    while (!served && !until.expired()) {
-        std::vector<UniqueFd> one;
-        one.push_back(start_connect(port));
-        last = first_lines(one, Deadline::after(2s)).front();
-        served = last.rfind("220 ", 0) == 0;
-        if (!served) {
-            std::this_thread::sleep_for(100ms);
-        }
-    }
+    bool served = fc::testing::eventually(
+        [&] {
+            std::vector<UniqueFd> one;
+            one.push_back(start_connect(port));
+            last = first_lines(one, Deadline::after(2s)).front();
+            return last.rfind("220 ", 0) == 0;
+        },
+        5s);
     EXPECT_TRUE(served) << "after the burst, a new connection got: " << last;
 }
 
