@@ -70,9 +70,20 @@ std::string shell_word(const std::string& text) {
     return out + "'";
 }
 
-std::string rerun_command(const CellResult& cell) {
-    return "ftps-conform run --servers " + shell_word(cell.server) + " --clients " +
-           shell_word(cell.client) + " --scenario " + shell_word(cell.scenario_id);
+// The run's own arguments (scenario folders, --endpoints, --target ...) come first, then the
+// cell's selection; with --target the server is the target, so no --servers.
+std::string rerun_command(const CellResult& cell, const std::vector<std::string>& run_args) {
+    std::string out = "ftps-conform run";
+    bool target = false;
+    for (const std::string& arg : run_args) {
+        target = target || arg == "--target";
+        out += " " + shell_word(arg);
+    }
+    if (!target) {
+        out += " --servers " + shell_word(cell.server);
+    }
+    return out + " --clients " + shell_word(cell.client) + " --scenario " +
+           shell_word(cell.scenario_id);
 }
 
 // A path of the run directory as the user can open it: under the folder of results.json.
@@ -84,7 +95,8 @@ std::string run_path(const SummaryPaths& paths, const std::string& relative) {
     return (dir / relative).string();
 }
 
-void summary_entry(std::ostream& os, const CellResult& cell, const SummaryPaths& paths) {
+void summary_entry(std::ostream& os, const CellResult& cell, const SummaryPaths& paths,
+                   const std::vector<std::string>& run_args) {
     os << "  " << verdict_label(cell.verdict) << " " << one_line(cell.server) << " x "
        << one_line(cell.client) << "  " << one_line(cell.scenario_id) << "\n";
     const std::string detail = cell_detail(cell);
@@ -98,7 +110,7 @@ void summary_entry(std::ostream& os, const CellResult& cell, const SummaryPaths&
         os << "  " << kIndent << "transcript: " << one_line(run_path(paths, cell.transcript_path))
            << "\n";
     }
-    os << "  " << kIndent << "re-run:     " << one_line(rerun_command(cell)) << "\n";
+    os << "  " << kIndent << "re-run:     " << one_line(rerun_command(cell, run_args)) << "\n";
 }
 
 void count_line(std::ostream& os, const RunResult& run) {
@@ -202,7 +214,7 @@ void write_summary(const RunResult& run, std::ostream& os, const SummaryPaths& p
     if (!attention.empty()) {
         os << "Cells that did not pass:\n";
         for (const CellResult* cell : attention) {
-            summary_entry(os, *cell, paths);
+            summary_entry(os, *cell, paths, run.rerun_args);
         }
         os << "\n";
     }

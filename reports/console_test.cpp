@@ -155,5 +155,22 @@ TEST(Console, EmptyRunSummary) {
               "in 0.0 s\n");
 }
 
+// The re-run line repeats the run's own arguments (scenario folder, --endpoints, --target and
+// its companions), quoted for a shell, so that pasting it reproduces the cell.
+TEST(Console, RerunLineRepeatsTheRunsArguments) {
+    RunResult run = sample_run();
+    run.rerun_args = {"scenarios/", "--endpoints", "/tmp/my endpoints", "--timeout", "20"};
+    EXPECT_NE(summary(run).find("re-run:     ftps-conform run scenarios/ --endpoints "
+                                "'/tmp/my endpoints' --timeout 20 --servers proftpd --clients "
+                                "reference --scenario control/pbsz-0\n"),
+              std::string::npos)
+        << summary(run);
+    run.rerun_args = {"--target", "127.0.0.1:2121", "--user", "u", "--password", "p"};
+    EXPECT_NE(summary(run).find("re-run:     ftps-conform run --target 127.0.0.1:2121 --user u "
+                                "--password p --clients reference --scenario control/pbsz-0\n"),
+              std::string::npos)
+        << summary(run);
+}
+
 }  // namespace
 }  // namespace fc

@@ -65,6 +65,20 @@ const OptionSpec kRunOptions[] = {
     {"help", false, "", "show this help"},
 };
 
+// What a cell's re-run line must repeat: the scenario folders and the options that change
+// which endpoints load or how a cell runs (reports/console.cpp rerun_command).
+std::vector<std::string> rerun_args(const ParsedArgs& a) {
+    std::vector<std::string> out(a.positionals.begin(), a.positionals.end());
+    for (const char* name :
+         {"endpoints", "target", "user", "password", "ca", "features", "timeout"}) {
+        if (auto v = a.value(name)) {
+            out.push_back(std::string("--") + name);
+            out.push_back(*v);
+        }
+    }
+    return out;
+}
+
 // --target HOST:PORT (IPv6 as [::1]:PORT) and its companions.
 std::optional<ExternalTarget> parse_target(const ParsedArgs& a) {
     auto text = a.value("target");
@@ -301,6 +315,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     RunResult run = run_plan(cells, config);
     progress.finish();
     run.shard = shard_text;
+    run.rerun_args = rerun_args(a);
     bool strict = a.has("strict");
     SummaryPaths paths = write_run_reports(run, config.out_dir, strict);
     out << "\n" << matrix_grid_markdown(run) << "\n";

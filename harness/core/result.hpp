@@ -93,6 +93,10 @@ struct RunResult {
     std::string shard;         ///< "I/N" of `run --shard I/N`; "" when unsharded or merged
     std::vector<EndpointInfo> endpoints;
     std::vector<CellResult> cells;
+    /// The arguments of `run` that decide what loads and how a cell runs (scenario folders,
+    /// --endpoints, --target with --user/--password/--ca/--features, --timeout), as given,
+    /// so that a cell's re-run line reproduces it. Set by `run`; not in results.json.
+    std::vector<std::string> rerun_args;
 };
 
 /// Counts per verdict.

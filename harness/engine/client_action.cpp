@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <regex>
 #include <sstream>
 
 #include "harness/core/error.hpp"
@@ -144,6 +145,52 @@ RenderedAction render_action(const ClientManifest& manifest, const ClientAction&
     out.script = render_script(action.script, vars, files, where);
     out.argv = split_words(substitute(action.argv, vars, where));
     return out;
+}
+
+namespace {
+
+std::string clip(std::string line) {
+    if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+    }
+    return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+}
+
+std::optional<std::string> first_match(const std::regex& re, const std::string& text) {
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        std::smatch m;
+        if (std::regex_search(line, m, re)) {
+            return clip(m.size() > 1 && m[1].matched && m[1].length() > 0 ? m[1].str()
+                                                                          : m[0].str());
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string client_error_reason(const std::string& pattern, const std::string& stderr_text,
+                                const std::string& debug_text) {
+    if (!pattern.empty()) {
+        const std::regex re(pattern);
+        for (const std::string* text : {&stderr_text, &debug_text}) {
+            if (auto hit = first_match(re, *text)) {
+                return *hit;
+            }
+        }
+    }
+    std::string last;
+    std::istringstream in(stderr_text);
+    for (std::string line; std::getline(in, line);) {
+        if (!trim(line).empty()) {
+            last = line;
+        }
+    }
+    return clip(last);
 }
 
 std::string resolve_client_binary(const ClientManifest& manifest, const fs::path& prefix) {

@@ -63,6 +63,14 @@ RenderedAction render_action(const ClientManifest& manifest, const ClientAction&
 std::string resolve_client_binary(const ClientManifest& manifest,
                                   const std::filesystem::path& prefix);
 
+/// The reason line of a client action (clients/README.md "The reason line"): with a
+/// manifest's <error-pattern> (`pattern`, ECMAScript), the first line of `stderr_text`, else
+/// of `debug_text`, that it matches (its first capture group when it has a non-empty one);
+/// without a pattern, or when no line matches, the last non-empty line of `stderr_text`.
+/// At most 200 characters. Throws std::regex_error only for a pattern the loader let pass.
+std::string client_error_reason(const std::string& pattern, const std::string& stderr_text,
+                                const std::string& debug_text);
+
 /// How a run of the client ended.
 struct ClientRun {
     std::optional<int> exit_status;  ///< nullopt when it timed out or was cancelled

@@ -36,6 +36,7 @@ ClientManifest curl_like() {
                               "${binary} --config ${script}",
                               "${ssl}\n${settings}\n@each\nurl = \"${scheme}://${host}:${port}/"
                               "${remote}\"\noutput = \"${local}\"\n@end\n",
+                              false,
                               {}}};
     return m;
 }
@@ -127,6 +128,46 @@ TEST(ClientUnsupported, NamesMissingActionsAndSettings) {
     s.client_settings = {"implicit", "tls13"};
     EXPECT_EQ(client_unsupported(builtin, s),
               "reference cannot realise setting(s): tls13 (with implicit)");
+}
+
+// A client that logs in per file cannot do a step of several files (one login by the action
+// table): the cell is unsupported with that reason, never a pass that proves nothing.
+TEST(ClientUnsupported, PerFileLoginsCannotDoSeveralFilesOnOneLogin) {
+    ClientManifest m = curl_like();
+    m.name = "wget";
+    m.actions[0].login_per_file = true;
+    Scenario s;
+    s.client_role = Role::under_test;
+    ClientActionStep get;
+    get.action = "get";
+    get.remote = {"a"};
+    s.client_steps = {ClientStep{get, {}, {}}};
+    EXPECT_EQ(client_unsupported(m, s), "");
+    get.remote = {"a", "b"};
+    ClientActionStep put;
+    put.action = "put";
+    put.remote = {"c"};
+    s.client_steps = {ClientStep{get, {}, {}}, ClientStep{put, {}, {}}};
+    EXPECT_EQ(client_unsupported(m, s),
+              "wget has no action: put; wget logs in once per file (get): it cannot keep the "
+              "step's several files on one login");
+    m.actions[0].login_per_file = false;
+    EXPECT_EQ(client_unsupported(m, s), "wget has no action: put");
+}
+
+// The reason line: the manifest's <error-pattern> picks the client's own error out of stderr,
+// else out of its debug log; without one (or without a match) the last line of stderr.
+TEST(ClientReason, ErrorPatternPicksTheClientsOwnErrorLine) {
+    const std::string err = "connecting...\nGnuTLS: The certificate is NOT trusted.\nbye\n\n";
+    EXPECT_EQ(client_error_reason("", err, ""), "bye");
+    EXPECT_EQ(client_error_reason("^GnuTLS: .*", err, ""),
+              "GnuTLS: The certificate is NOT trusted.");
+    EXPECT_EQ(client_error_reason("^GnuTLS: (.*)$", err, ""), "The certificate is NOT trusted.");
+    const std::string log = "DEBUG : dial\nERROR : a.bin: 550 No such file\nFailed to copy\n";
+    EXPECT_EQ(client_error_reason("ERROR : (.*)", "", log), "a.bin: 550 No such file");
+    EXPECT_EQ(client_error_reason("ERROR : (.*)", "stderr line\n", log), "a.bin: 550 No such file");
+    EXPECT_EQ(client_error_reason("nothing like this", "stderr line\r\n", log), "stderr line");
+    EXPECT_EQ(client_error_reason("no match", std::string(300, 'x'), "").size(), 203u);
 }
 
 TEST(ClientBuiltin, ActionsBecomeReferenceSteps) {

@@ -36,14 +36,10 @@ std::string digest_text(std::uint64_t bytes, const std::string& sha) {
     return std::to_string(bytes) + " bytes, SHA-256 " + sha.substr(0, 16) + "...";
 }
 
-std::string last_line(const fs::path& path) {
-    std::string text = read_file(path);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    std::string line =
-        text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
-    return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+// A file the client may not have written (its debug log): "" when absent.
+std::string read_if_present(const fs::path& path) {
+    std::error_code ec;
+    return fs::is_regular_file(path, ec) ? read_file(path) : std::string();
 }
 
 // ${give_up}: four fifths of the action's deadline in whole seconds, at least 1 (24 of 30):
@@ -364,6 +360,7 @@ private:
         Target t = servers_.front()->target();
         Variables v{{"binary", ctx_.client_binary},
                     {"prefix", ctx_.prefix.string()},
+                    {"manifest_dir", cell_.client->dir().string()},
                     {"host", t.host},
                     {"port", std::to_string(t.port)},
                     {"user", t.user},
@@ -440,7 +437,8 @@ private:
         a.outcome = "exit status " + std::to_string(run.exit_status.value_or(-1));
         a.timed_out = run.timed_out;
         a.seconds = run.seconds;
-        a.detail = last_line(err);
+        a.detail = client_error_reason(m.error_pattern, read_if_present(err),
+                                       read_if_present(ctx_.dir / (tag + ".debug.log")));
         a.listing = read_file(out);
         a.listing_known = true;
         if (step.action == "get") {

@@ -29,6 +29,7 @@ std::string seed_bytes(const std::string& name, std::uint64_t size) {
 std::string client_unsupported(const ClientManifest& client, const Scenario& scenario) {
     std::vector<std::string> actions;
     std::vector<std::string> missing_settings;
+    std::vector<std::string> per_file;  // actions that log in per file, asked for several
     for (const ClientStep& step : scenario.client_steps) {
         const auto* c = std::get_if<ClientActionStep>(&step.body);
         if (c == nullptr) {
@@ -39,6 +40,13 @@ std::string client_unsupported(const ClientManifest& client, const Scenario& sce
                 actions.push_back(c->action);
             }
             continue;
+        }
+        // The action table defines several files of one step as one login; a client that
+        // logs in per file would pass scenarios about that login without doing it.
+        const ClientAction* action = client.action(c->action);
+        if (action != nullptr && action->login_per_file && c->remote.size() > 1 &&
+            std::find(per_file.begin(), per_file.end(), c->action) == per_file.end()) {
+            per_file.push_back(c->action);
         }
         std::vector<std::string> settings =
             effective_settings(scenario.client_settings, c->settings);
@@ -70,6 +78,10 @@ std::string client_unsupported(const ClientManifest& client, const Scenario& sce
     std::string out;
     if (!actions.empty()) {
         out = client.name + " has no action: " + join(actions, " ");
+    }
+    if (!per_file.empty()) {
+        out += (out.empty() ? "" : "; ") + client.name + " logs in once per file (" +
+               join(per_file, " ") + "): it cannot keep the step's several files on one login";
     }
     if (!missing_settings.empty()) {
         out += (out.empty() ? "" : "; ") + client.name +

@@ -32,7 +32,7 @@ ClientManifest client(std::string name, bool fxp = false) {
     c.name = std::move(name);
     c.builtin = c.name == "reference";
     if (fxp) {
-        c.actions.push_back({"fxp", "x", "", {}});
+        c.actions.push_back({"fxp", "x", "", false, {}});
     }
     return c;
 }

@@ -94,7 +94,10 @@ struct ServerManifest {
 struct ClientAction {
     std::string name;    ///< one of known_client_actions()
     std::string argv;    ///< argv template, split on whitespace after substitution
-    std::string script;  ///< the element's text, common indentation removed
+    std::string script;  ///< the manifest's <prologue>, then the element's text, dedented
+    /// logins="per-file": the client logs in once per file, so a step with several files
+    /// (which the action table defines as one login) is unsupported for this action.
+    bool login_per_file = false;
     SourcePos pos;
 };
 
@@ -124,6 +127,13 @@ struct ClientManifest {
     std::vector<std::pair<std::string, std::string>> vars;
     std::vector<ClientAction> actions;
     std::vector<SettingFragment> settings;
+    /// <prologue>: text put before every action's script (already part of each
+    /// ClientAction::script); kept for documentation and tests.
+    std::string prologue;
+    /// <error-pattern>: an ECMAScript regex; the first line of the client's stderr, else of
+    /// its ${debug_log}, that it matches becomes the reason of a failed action (its first
+    /// capture group when it has one). "" = the last line of stderr.
+    std::string error_pattern;
 
     std::filesystem::path dir() const { return file.parent_path(); }
     /// The action called `name`, or nullptr when this client cannot do it.

@@ -2,6 +2,7 @@
 // <setting> (clients/README.md).
 #include <algorithm>
 #include <array>
+#include <regex>
 #include <sstream>
 
 #include "harness/core/features.hpp"
@@ -15,17 +16,17 @@ namespace fc {
 namespace {
 
 // clients/README.md "Placeholders"; `prefix` as for servers.
-constexpr std::array<std::string_view, 22> kClientPlaceholders{
-    "binary",    "script",      "host",       "port",   "user",  "password",
-    "ca_cert",   "client_cert", "client_key", "remote", "local", "localdir",
-    "logdir",    "debug_log",   "settings",   "host2",  "port2", "user2",
-    "password2", "remote2",     "prefix",     "give_up"};
+constexpr std::array<std::string_view, 23> kClientPlaceholders{
+    "binary",    "script",      "host",       "port",        "user",  "password",
+    "ca_cert",   "client_cert", "client_key", "remote",      "local", "localdir",
+    "logdir",    "debug_log",   "settings",   "host2",       "port2", "user2",
+    "password2", "remote2",     "prefix",     "manifest_dir", "give_up"};
 
 constexpr std::array<std::string_view, 4> kClientAttrs{"name", "title", "package", "builtin"};
-constexpr std::array<std::string_view, 6> kClientChildren{"binary", "version", "vars",
-                                                          "action", "setting", "deviation"};
+constexpr std::array<std::string_view, 8> kClientChildren{
+    "binary", "version", "vars", "prologue", "error-pattern", "action", "setting", "deviation"};
 constexpr std::array<std::string_view, 1> kBinaryAttrs{"default"};
-constexpr std::array<std::string_view, 2> kActionAttrs{"name", "argv"};
+constexpr std::array<std::string_view, 3> kActionAttrs{"name", "argv", "logins"};
 constexpr std::array<std::string_view, 2> kDirectives{"@each", "@end"};
 constexpr std::array<std::string_view, 0> kNone{};
 
@@ -152,8 +153,20 @@ void load_actions(XmlFile& f, pugi::xml_node root, const Allowed& allowed, Clien
             f.error(node, "argv", "empty 'argv': write the command line that runs the client");
         }
         detail::check_placeholders(f, node, "argv", a.argv, allowed.views);
-        a.script = dedent(node.text().get());
-        detail::check_placeholders(f, node, "", a.script, allowed.views);
+        if (pugi::xml_attribute logins = node.attribute("logins")) {
+            std::string v = logins.value();
+            if (v == "per-file") {
+                a.login_per_file = true;
+            } else if (v != "one") {
+                f.error(node, "logins",
+                        "bad value '" + v +
+                            "' for 'logins' (one: several files on one login; per-file: a "
+                            "login per file)");
+            }
+        }
+        std::string own = dedent(node.text().get());
+        detail::check_placeholders(f, node, "", own, allowed.views);  // the prologue's once
+        a.script = m.prologue + own;
         check_directives(f, node, a.script);
         m.actions.push_back(std::move(a));
     }
@@ -204,6 +217,34 @@ void load_settings(XmlFile& f, pugi::xml_node root, const Allowed& allowed, Clie
     }
 }
 
+// <prologue> (text before every action's script) and <error-pattern> (where the client's
+// own error is in its output).
+void load_prologue_and_error_pattern(XmlFile& f, pugi::xml_node root, const Allowed& allowed,
+                                     ClientManifest& m) {
+    if (pugi::xml_node node = f.single(root, "prologue", false)) {
+        f.check_attributes(node, kNone);
+        f.check_children(node, kNone, true);
+        m.prologue = dedent(node.text().get());
+        detail::check_placeholders(f, node, "", m.prologue, allowed.views);
+        if (m.prologue.find("${settings}") != std::string::npos) {
+            f.error(node, "a <prologue> cannot use ${settings} (write it in each action)");
+        }
+    }
+    if (pugi::xml_node node = f.single(root, "error-pattern", false)) {
+        f.check_attributes(node, kNone);
+        f.check_children(node, kNone, true);
+        m.error_pattern = trim(node.text().get());
+        try {
+            std::regex check(m.error_pattern);
+        } catch (const std::regex_error& e) {
+            f.error(node, "bad regular expression '" + m.error_pattern + "': " + e.what());
+        }
+        if (m.error_pattern.empty()) {
+            f.error(node, "empty <error-pattern>: write the regex of the client's error line");
+        }
+    }
+}
+
 }  // namespace
 
 std::span<const std::string_view> client_placeholders() {
@@ -242,6 +283,7 @@ void load_client_body(XmlFile& f, pugi::xml_node root, ClientManifest& m) {
     m.version_command = v.command;
     m.version_regex = v.regex;
     m.version_stdin_from_stdout = v.stdin_from_stdout;
+    load_prologue_and_error_pattern(f, root, allowed, m);
     load_actions(f, root, allowed, m);
     load_settings(f, root, allowed, m);
     if (m.builtin && (!m.actions.empty() || !m.settings.empty())) {

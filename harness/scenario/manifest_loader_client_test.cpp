@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "harness/scenario/manifest_loader.hpp"
 #include "harness/testing/temp_dir.hpp"
@@ -86,6 +87,50 @@ TEST_F(ClientManifestLoader, ReadsActionsSettingsAndVars) {
     EXPECT_EQ(m->settings[1].settings, (std::vector<std::string>{"tls12", "verify"}));
     EXPECT_EQ(m->settings[1].text, "cacert = \"${ca_cert}\"\ntlsv1.2\n");
     EXPECT_EQ(m->realisable_settings(), (std::vector<std::string>{"implicit", "tls12", "verify"}));
+}
+
+// <prologue> goes before every action's script; CDATA keeps shell text as written;
+// ${manifest_dir} is a placeholder; logins="per-file" and <error-pattern> are read.
+TEST_F(ClientManifestLoader, PrologueErrorPatternLoginsAndManifestDir) {
+    auto m = load(R"m(<client name="drv">
+  <binary default="/usr/bin/node"/>
+  <error-pattern>^Error: (.*)$</error-pattern>
+  <prologue><![CDATA[
+    export SSL_CERT_FILE=${ca_cert}
+    [ -n "$X" ] && echo "a<b" >&2
+  ]]></prologue>
+  <action name="get" argv="/bin/sh ${script}" logins="per-file">
+    exec ${binary} ${manifest_dir}/driver.js get
+  </action>
+  <action name="list" argv="/bin/sh ${script}" logins="one">
+    exec ${binary} ${manifest_dir}/driver.js list
+  </action>
+</client>
+)m");
+    ASSERT_TRUE(m) << dump();
+    EXPECT_EQ(m->error_pattern, "^Error: (.*)$");
+    EXPECT_EQ(m->prologue, "export SSL_CERT_FILE=${ca_cert}\n[ -n \"$X\" ] && echo \"a<b\" >&2\n");
+    ASSERT_NE(m->action("get"), nullptr);
+    EXPECT_EQ(m->action("get")->script,
+              m->prologue + "exec ${binary} ${manifest_dir}/driver.js get\n");
+    EXPECT_TRUE(m->action("get")->login_per_file);
+    EXPECT_FALSE(m->action("list")->login_per_file);
+}
+
+TEST_F(ClientManifestLoader, BadPrologueErrorPatternAndLoginsAreReported) {
+    EXPECT_FALSE(load(R"m(<client name="drv">
+  <binary default="/usr/bin/node"/>
+  <error-pattern>(unclosed</error-pattern>
+  <prologue>${setings}</prologue>
+  <action name="get" argv="x" logins="some"/>
+</client>
+)m"));
+    ASSERT_EQ(diags_.size(), 3u) << dump();
+    EXPECT_NE(dump().find("unknown placeholder '${setings}' (did you mean '${settings}'?)"),
+              std::string::npos)
+        << dump();
+    EXPECT_NE(dump().find("bad regular expression '(unclosed'"), std::string::npos) << dump();
+    EXPECT_NE(dump().find("bad value 'some' for 'logins'"), std::string::npos) << dump();
 }
 
 TEST_F(ClientManifestLoader, ReportsEveryProblemWithHints) {
@@ -189,6 +234,29 @@ TEST_F(ClientManifestLoader, ActionsNeedABinaryAndTheBuiltinHasNone) {
         {2, 3, "the builtin client has no <binary>"},
         {1, 1, "the builtin client runs actions natively"},
     });
+}
+
+// The placeholder tables of clients/README.md and servers/README.md list every placeholder
+// the loaders accept, so a manifest author never has to read the loader to find one.
+TEST(ManifestPlaceholders, EveryPlaceholderIsInItsReadmeTable) {
+    auto read = [](const char* relative) {
+        std::ifstream in(fs::path(FTPS_CONFORM_SOURCE_DIR) / relative);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    };
+    const std::string clients = read("clients/README.md");
+    const std::string servers = read("servers/README.md");
+    ASSERT_FALSE(clients.empty());
+    ASSERT_FALSE(servers.empty());
+    for (std::string_view p : client_placeholders()) {
+        EXPECT_NE(clients.find("`${" + std::string(p) + "}`"), std::string::npos)
+            << "clients/README.md does not list ${" << p << "}";
+    }
+    for (std::string_view p : manifest_placeholders()) {
+        EXPECT_NE(servers.find("`${" + std::string(p) + "}`"), std::string::npos)
+            << "servers/README.md does not list ${" << p << "}";
+    }
 }
 
 }  // namespace
