@@ -33,6 +33,15 @@ function fail(message, status = 1) {
     process.exit(status);
 }
 
+/** An OpenSSL error without its address, function and source file: "80FC...:error:0A00010B:
+ *  SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:350:"
+ *  becomes "wrong version number". */
+function shortSslError(message) {
+    return message
+        .replace(/[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[^:\s]*:\d+:/g, "$1; ")
+        .replace(/;\s*(\[|$)/g, " $1");
+}
+
 /** Words of a line: blanks separate, "..." groups (with \" and \\ inside). */
 function words(line) {
     const out = [];
@@ -176,6 +185,6 @@ try {
 } catch (e) {
     log(`! ${e.stack ?? e}`);
     const code = e.code !== undefined ? ` [${e.code}]` : "";
-    fail(`${e.message}${code}`);
+    fail(`${shortSslError(String(e.message))}${code}`);
 }
 process.exit(0);
