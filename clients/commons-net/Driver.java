@@ -65,13 +65,25 @@ public final class Driver {
         } catch (Failure f) {
             fail(f.getMessage(), f.status);
         } catch (Exception e) {
-            fail(e.getClass().getSimpleName() + ": " + e.getMessage(), 1);
+            fail(describe(e), 1);
         }
     }
 
     static void fail(String message, int status) {
         System.err.println("commons-net: " + String.valueOf(message).replaceAll("\\s+", " ").trim());
         System.exit(status);
+    }
+
+    /** The exception and its cause: commons-net wraps the socket error of a transfer in
+     *  CopyStreamException ("IOException caught while copying."). */
+    static String describe(Throwable e) {
+        String out = e.getClass().getSimpleName() + ": " + e.getMessage();
+        Throwable cause = e instanceof org.apache.commons.net.io.CopyStreamException c
+            ? c.getIOException() : e.getCause();
+        if (cause != null && cause != e) {
+            out += " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
+        }
+        return out;
     }
 
     static String version() {
