@@ -24,7 +24,6 @@
 // at the first failure; 2 for a bad command file.
 import { readFileSync, openSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
-import ftp from "basic-ftp";
 
 const require = createRequire(import.meta.url);
 
@@ -159,6 +158,12 @@ function version() {
     return `basic-ftp ${pkg.version} (Node.js ${process.version}, OpenSSL ${process.versions.openssl})`;
 }
 
+// Imported here, not statically, so that a missing package gets a message that says how
+// to install it.
+const ftp = await import("basic-ftp").then(
+    (m) => m.default,
+    () => fail("the npm package basic-ftp is not installed beside the driver: run ci/bootstrap " +
+               "(npm ci --prefix clients/basic-ftp)", 2));
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === "--version") {
     process.stdout.write(version() + "\n");
