@@ -67,9 +67,8 @@ std::string client_version(const ClientManifest& m, const std::filesystem::path&
     if (m.version_command.empty()) {
         return "-";
     }
-    Variables vars{{"binary", binary},
-                   {"prefix", prefix.string()},
-                   {"manifest_dir", m.dir().string()}};
+    Variables vars{
+        {"binary", binary}, {"prefix", prefix.string()}, {"manifest_dir", m.dir().string()}};
     std::string error;
     std::string version = probe_version(m.version_command, m.version_regex,
                                         m.version_stdin_from_stdout, vars, CancelToken{}, &error);

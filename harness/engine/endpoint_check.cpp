@@ -152,9 +152,8 @@ void EndpointChecks::check_client(const ClientManifest& m, const std::filesystem
                 " (install package " + (m.package.empty() ? m.name : m.package) +
                 ", or point <binary> elsewhere)";
     } else if (!m.version_command.empty()) {
-        Variables vars{{"binary", binary},
-                       {"prefix", prefix.string()},
-                       {"manifest_dir", m.dir().string()}};
+        Variables vars{
+            {"binary", binary}, {"prefix", prefix.string()}, {"manifest_dir", m.dir().string()}};
         version = probe_version(m.version_command, m.version_regex, m.version_stdin_from_stdout,
                                 vars, cancel, &error);
     }

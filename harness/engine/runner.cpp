@@ -10,8 +10,8 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/text.hpp"
-#include "harness/engine/cell_files.hpp"
 #include "harness/engine/cell_capture.hpp"
+#include "harness/engine/cell_files.hpp"
 #include "harness/engine/client_cell.hpp"
 #include "harness/engine/deviations.hpp"
 #include "harness/engine/endpoint_check.hpp"
