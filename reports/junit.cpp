@@ -122,13 +122,15 @@ void property(std::ostream& os, std::string_view indent, std::string_view name,
 
 // The <failure message> of a failed check: the spec references it rests on, then the step
 // ("RFC4217 9: step 3 (expect code=234 after AUTH TLS, line 12): expected code 234, observed
-// code 500").
+// code 500"); under `run --repeat`, the counts come after the references ("RFC4217 9: fail
+// 2/5, pass 3/5: step 3 ...").
 std::string failure_message(const CellResult& cell) {
     if (!cell.failure) {
         return cell_detail(cell);
     }
     const std::string refs = join(cell.spec_refs, ", ");
-    return one_line((refs.empty() ? "" : refs + ": ") + failure_reason(*cell.failure));
+    const std::string counts = cell.repeats.empty() ? "" : cell.repeat_counts() + ": ";
+    return one_line((refs.empty() ? "" : refs + ": ") + counts + failure_reason(*cell.failure));
 }
 
 // "spec: RFC4217 9\n  \"The quoted sentence.\"\n" per reference of a failed cell.

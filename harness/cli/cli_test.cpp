@@ -469,7 +469,7 @@ TEST(CliRealServer, RepeatMarksACellWhoseRunsDisagreeFlaky) {
     pugi::xml_document junit;
     ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
     const std::string message = junit.select_node("//failure").node().attribute("message").value();
-    EXPECT_EQ(message.rfind("fail 2/4, pass 2/4: step ", 0), 0U) << message;
+    EXPECT_NE(message.find(": fail 2/4, pass 2/4: step 4 "), std::string::npos) << message;
     EXPECT_NE(fc::testing::read_file(out / "matrix.md").find("| F\\* |"), std::string::npos);
 
     // A cell that passes every run is not flaky, and --strict passes.

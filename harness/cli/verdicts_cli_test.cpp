@@ -258,14 +258,14 @@ TEST(VerdictsRealServer, FxpWithoutAnFxpActionIsUnsupported) {
 
 // A live server that does not answer a command within the step's deadline has failed the
 // step, "no reply within N s", within that deadline: not `error`. The reference server
-// with replies-slow holds every reply but the greeting for 0.4 s; under --timeout 0.3 the
+// with replies-slow holds every reply but the greeting for 0.25 s; under --timeout 0.1 the
 // reply to AUTH TLS is not there in time.
 TEST(VerdictsRealServer, ASilentLiveServerFailsTheStep) {
     TempDir dir("verdicts-silent");
     ServeProcess serve({"--misbehave", "replies-slow"}, dir.path());
     std::vector<std::string> args{"run",        (kSource / "scenarios").string(),
                                   "--scenario", "auth-tls-234",
-                                  "--timeout",  "0.3",
+                                  "--timeout",  "0.1",
                                   "--jobs",     "1",
                                   "--out",      (dir.path() / "run").string()};
     const auto target = serve.target_args();
@@ -278,7 +278,7 @@ TEST(VerdictsRealServer, ASilentLiveServerFailsTheStep) {
     EXPECT_EQ(cell->verdict, Verdict::fail) << cell->reason;
     ASSERT_TRUE(cell->failure);
     EXPECT_EQ(cell->failure->step_index, 4);
-    EXPECT_EQ(cell->failure->observed, "no reply within 0.3 s");
+    EXPECT_EQ(cell->failure->observed, "no reply within 0.1 s");
     EXPECT_LT(cell->duration_s, 5.0);
 }
 
