@@ -124,6 +124,13 @@ public:
 
     void prepare(const std::vector<PlannedCell>& cells, RunResult& run) {
         capture_off_ = capture_off_reason(config_.capture);
+        if (capture_off_.empty() && config_.external) {
+            // Cells share the target's port (parallel cells' connections mix) and its
+            // passive ports are unknown: a capture could not be told apart per cell.
+            capture_off_ =
+                "capture unavailable: --target (cells share the server's port and "
+                "its passive ports are unknown)";
+        }
         if (!capture_off_.empty()) {
             note(capture_off_ + ": wire assertions are unsupported");
         }
