@@ -164,7 +164,7 @@ TEST(CliRealServer, EveryServerRunsTheShippedScenariosGreen) {
     // The whole default matrix (~700 cells, about 5.5 minutes on 2 cores).
     CliResult r = run_cli({"run", (kSource / "scenarios").string(), "--out", out.string()}, {},
                           std::chrono::seconds(720));
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.exit_code, 0) << fc::testing::console_problems(r.out) << r.err;
     pugi::xml_document junit;
     ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
     pugi::xml_node suites = junit.child("testsuites");
@@ -235,7 +235,7 @@ TEST(CliRealServer, TargetRunsAgainstAServerStartedElsewhere) {
          "tls-required", "--scenario",
          "auth-tls-234,user-before-auth-refused,data-stor-retr-roundtrip,clear-list-refused",
          "--out", out.string()});
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.exit_code, 0) << fc::testing::console_problems(r.out) << r.err;
     EXPECT_NE(r.out.find("not started or configured by ftps-conform"), std::string::npos) << r.out;
     pugi::xml_document junit;
     ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
@@ -280,7 +280,7 @@ TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
         run_cli({"run", (kSource / "scenarios").string(), "--endpoints",
                  (dir.path() / "endpoints").string(), "--servers", "myproftpd", "--scenario",
                  "auth-tls-234,data-stor-retr-roundtrip", "--out", out.string()});
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.exit_code, 0) << fc::testing::console_problems(r.out) << r.err;
     // The console header names the manifest that was loaded, and results.json records it.
     const fs::path manifest_file = fs::absolute(mine / "manifest.xml").lexically_normal();
     EXPECT_NE(r.out.find("server myproftpd 1.3"), std::string::npos) << r.out;

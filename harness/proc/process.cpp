@@ -6,10 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/error.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
@@ -29,6 +28,29 @@ namespace fs = std::filesystem;
 namespace bp = boost::process;
 
 namespace {
+
+// This process's environment with `overrides` applied in order (a later override of the same
+// name wins): an overridden name keeps its place, a new name is appended.
+std::vector<std::string> merged_environment(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+    std::vector<std::string> out;
+    auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+    for (char** e = ::environ; e != nullptr && *e != nullptr; ++e) {
+        out.emplace_back(*e);
+    }
+    for (const auto& override_entry : overrides) {
+        const std::string& name = override_entry.first;
+        std::string entry = name + "=" + override_entry.second;
+        auto same = std::find_if(out.begin(), out.end(),
+                                 [&](const std::string& s) { return name_of(s) == name; });
+        if (same != out.end()) {
+            *same = std::move(entry);
+        } else {
+            out.push_back(std::move(entry));
+        }
+    }
+    return out;
+}
 
 // Marks every descriptor above 2 close-on-exec, so a server never inherits the harness's
 // sockets or another server's files. Runs in the forked child: async-signal-safe calls only.
@@ -103,15 +125,23 @@ int spawn_in_group(const std::vector<std::string>& argv, const fs::path& cwd,
         throw HarnessError("cannot start " + argv0 + ": not executable");
     }
 
-    bp::environment child_env = boost::this_process::environment();
-    for (const auto& [name, value] : env) {
-        child_env[name] = value;
+    // The child's environment is built here rather than with bp::environment: Boost 1.74's
+    // environment::find() compares a key against each entry with memcmp over the key's length,
+    // reading past the end of any shorter entry (ASan reports it).
+    std::vector<std::string> env_strings = merged_environment(env);
+    std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
+    for (std::string& entry : env_strings) {
+        envp.push_back(entry.data());
     }
+    envp.push_back(nullptr);
+    char** envp_data = envp.data();
     std::vector<std::string> args(argv.begin() + 1, argv.end());
     fs::path dir = cwd.empty() ? fs::current_path() : cwd;
 
     // In the child, before exec: a new process group, then the three standard descriptors.
-    auto setup = [stdin_fd, stdout_fd, stderr_fd](auto& exec) {
+    auto setup = [stdin_fd, stdout_fd, stderr_fd, envp_data](auto& exec) {
+        exec.env = envp_data;
         if (::setpgid(0, 0) != 0 || ::dup2(stdin_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 ||
             ::dup2(stderr_fd, 2) < 0) {
             exec.set_error(std::error_code(errno, std::system_category()), "child setup");
@@ -123,7 +153,7 @@ int spawn_in_group(const std::vector<std::string>& argv, const fs::path& cwd,
     auto owned = lock_children();
     try {
         bp::child child(bp::exe = exe.string(), bp::args = args, bp::start_dir = dir.string(),
-                        child_env, bp::extend::on_exec_setup = setup);
+                        bp::extend::on_exec_setup = setup);
         int pid = child.id();
         // Also set the group from the parent, so a signal sent right after start() reaches
         // the new group even if the child has not run yet.

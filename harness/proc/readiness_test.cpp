@@ -162,6 +162,34 @@ TEST(PortAllocator, RangeWrapsAtWindowEnd) {
     EXPECT_EQ(hi - lo, 7);
 }
 
+// Two allocators alive at once (two harness processes, or two in one process) hold
+// different slices, so neither can hand out a port the other handed out; a slice is free
+// again once its allocator is gone.
+TEST(PortAllocator, ConcurrentAllocatorsHoldDisjointSlices) {
+    std::set<std::uint16_t> a_ports;
+    std::pair<std::uint16_t, std::uint16_t> a_bounds;
+    {
+        PortAllocator a;
+        PortAllocator b;
+        a_bounds = a.bounds();
+        auto [alo, ahi] = a.bounds();
+        auto [blo, bhi] = b.bounds();
+        EXPECT_EQ(ahi - alo + 1, PortAllocator::slice_size);
+        EXPECT_EQ(bhi - blo + 1, PortAllocator::slice_size);
+        EXPECT_TRUE(ahi < blo || bhi < alo) << alo << "-" << ahi << " vs " << blo << "-" << bhi;
+        for (int i = 0; i < 20; ++i) {
+            std::uint16_t p = a.port();
+            EXPECT_GE(p, alo);
+            EXPECT_LE(p, ahi);
+            std::uint16_t q = b.port();
+            EXPECT_GE(q, blo);
+            EXPECT_LE(q, bhi);
+        }
+    }
+    PortAllocator c;
+    EXPECT_EQ(c.bounds().second - c.bounds().first + 1, PortAllocator::slice_size);
+}
+
 TEST(PortAllocator, ThreadSafe) {
     PortAllocator ports;
     std::vector<std::uint16_t> got(200);
