@@ -1,6 +1,7 @@
 #include "clients/reference/data_worker.hpp"
 
 #include <chrono>
+#include <thread>
 
 namespace fc {
 
@@ -74,6 +75,40 @@ void DataWorker::run() {
         out.notes.push_back("data: sent " + std::to_string(out.sent) + " bytes, " +
                             (job_.close_notify && job_.protect ? "close_notify, " : "") + "closed" +
                             (out.transferred ? "" : " (" + out.transfer_error + ")"));
+    } else if (ready && job_.pause_after > 0) {
+        out.received = conn->receive_all(job_.deadline, 1ULL << 32, job_.pause_after);
+        if (out.received.paused) {
+            // From here on read slowly (8 KiB per 10 ms), so the transfer keeps running for
+            // seconds but the server's writes never block for long: a server that reads its
+            // control connection between writes sees the ABOR the session sends now. The
+            // session stops this worker once the ABOR is answered.
+            paused_.store(true);
+            out.notes.push_back("data: " + std::to_string(out.received.bytes) +
+                                " bytes received; reading 8 KiB per 10 ms from here on");
+            std::uint64_t slow = 0;
+            std::string ended;
+            while (ended.empty() && !stop_.load() && !job_.deadline.expired()) {
+                ReceiveResult more = conn->receive_all(
+                    Deadline::earliest(job_.deadline, Deadline::after(Millis(200))), 1ULL << 32,
+                    8 * 1024);
+                slow += more.bytes;
+                if (!more.paused && more.status == IoStatus::ok) {
+                    ended = "the download ended";
+                } else if (!more.paused && more.status != IoStatus::timeout &&
+                           more.status != IoStatus::cancelled) {
+                    ended = "the data connection ended: " + more.error;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            out.notes.push_back("data: " + std::to_string(slow) + " more bytes read slowly, then " +
+                                (ended.empty() ? "closed by the client" : ended));
+        } else {
+            out.transferred = out.received.status == IoStatus::ok;
+            out.transfer_error = out.received.error;
+            out.notes.push_back("data: the download ended after " +
+                                std::to_string(out.received.bytes) + " bytes, before " +
+                                std::to_string(job_.pause_after));
+        }
     } else if (ready) {
         out.received = conn->receive_all(job_.deadline);
         out.transferred = out.received.status == IoStatus::ok;

@@ -23,6 +23,9 @@ struct DataJob {
     bool upload = false;
     std::string payload;       ///< uploads
     bool close_notify = true;  ///< uploads: end with close_notify
+    /// downloads: after this many bytes (0: never) read slowly (8 KiB per 10 ms) until
+    /// stop() or the end of the data (the session sends ABOR meanwhile)
+    std::uint64_t pause_after = 0;
     Deadline deadline{Clock::now()};
     CancelToken cancel;  ///< the run's; the worker also stops on stop()
 };
@@ -53,6 +56,10 @@ public:
 
     /// Asks the worker to give up (its waits return within ~100 ms).
     void stop() { stop_.store(true); }
+    /// With pause_after: the download has reached it and now reads slowly.
+    bool paused() const { return paused_.load(); }
+    /// The worker has finished (whatever the reason).
+    bool finished() const { return done_.load(); }
     /// Waits for the worker and returns what it saw.
     DataOutcome join();
 
@@ -62,6 +69,7 @@ private:
     DataJob job_;
     std::atomic<bool> stop_{false};
     std::atomic<bool> done_{false};
+    std::atomic<bool> paused_{false};
     DataOutcome outcome_;
     std::thread thread_;
     bool joined_ = false;

@@ -41,6 +41,9 @@ private:
     /// judges a reply if one came, and fails if data arrived.
     void finish_without_reply(const TransferStep& step, const ReplyExpectation& want,
                               DataWorker& worker);
+    /// The rest of an abort-after= download: waits for its 1yz and for the worker to stop
+    /// reading, sends ABOR, and judges the reply that ends it (426 may come first).
+    void abort_transfer(const TransferStep& step, DataWorker& worker, Deadline until);
     Deadline deadline() const;
     std::string seconds() const;
     std::string describe_step(const std::string& detail) const;

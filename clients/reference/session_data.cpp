@@ -2,6 +2,8 @@
 // <transfer> (one command over the data connection, protected or clear, judged on both
 // the control replies and what the data connection carried).
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 #include "clients/reference/data_worker.hpp"
 #include "clients/reference/session.hpp"
@@ -27,6 +29,9 @@ std::string file_name(const std::string& command) {
     auto space = command.find(' ');
     return space == std::string::npos ? "" : command.substr(space + 1);
 }
+
+// After an ABOR answered by a lone 2yz, how long to look for a late 426.
+constexpr Millis kLateReplyWait{300};
 
 // Files up to this size keep their bytes, so offset= uploads and downloads can be checked.
 constexpr std::uint64_t kModelledBytes = 1 << 20;
@@ -165,6 +170,7 @@ void Session::execute(const TransferStep& step) {
         }
     }
     job.close_notify = step.close_notify;
+    job.pause_after = step.abort_after.value_or(0);
     job.deadline = until;
     job.cancel = options_.cancel;
 
@@ -179,6 +185,10 @@ void Session::execute(const TransferStep& step) {
     const ReplyExpectation want = step.reply ? *step.reply : transfer_done();
     if (step.reply_optional) {
         finish_without_reply(step, want, worker);
+        return;
+    }
+    if (step.abort_after) {
+        abort_transfer(step, worker, until);
         return;
     }
     std::optional<Reply> final_reply = reply_for(want.describe(), until);
@@ -229,6 +239,90 @@ void Session::execute(const TransferStep& step) {
         if (!step.upload && data.received.bytes > 0) {
             fail("expect-data=failure", "the data connection to be refused",
                  std::to_string(data.received.bytes) + " bytes of data were received");
+        }
+    }
+}
+
+void Session::abort_transfer(const TransferStep& step, DataWorker& worker, Deadline until) {
+    const std::uint64_t after = *step.abort_after;
+    const std::string running =
+        "the transfer still running after " + std::to_string(after) + " bytes, to abort";
+    auto stop_data = [&] {
+        worker.stop();
+        DataOutcome data = worker.join();
+        for (const auto& note : data.notes) {
+            transcript_.note("data", note);
+        }
+        last_data_facts_ = data.facts;
+        return data;
+    };
+    std::optional<Reply> first = reply_for("a 1yz reply, then " + running, until);
+    if (!first) {
+        stop_data();
+        return;
+    }
+    if (first->code / 100 != 1) {
+        stop_data();
+        fail("abort-after", "a 1yz reply, then " + running, printable(first->text(), 600));
+        return;
+    }
+    while (!worker.paused() && !worker.finished() && !until.expired() &&
+           !options_.cancel.cancelled()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!worker.paused()) {
+        DataOutcome data = stop_data();
+        std::string observed =
+            !data.connected ? "no data connection: " + data.connect_error
+            : step.protect && !data.handshake_ok
+                ? "the data TLS handshake failed: " + data.handshake_error
+                : std::to_string(data.received.bytes) + " bytes, then " +
+                      (data.received.error.empty() ? std::string("the end of the data")
+                                                   : data.received.error);
+        if (until.expired()) {
+            observed = "fewer than " + std::to_string(after) + " bytes within " + seconds();
+        }
+        fail("abort-after", running, observed);
+        return;
+    }
+    // RFC 4217 14: no Telnet urgent data under TLS; ABOR goes in-band, inside TLS.
+    last_sent_ = "ABOR";
+    judge_io(channel_.send_line("ABOR", until), "sent");
+    if (done()) {
+        stop_data();
+        return;
+    }
+    const ReplyExpectation want = step.reply ? *step.reply : [] {
+        ReplyExpectation e;
+        e.codes = {CodePattern{"225"}, CodePattern{"226"}};
+        e.reason = "RFC 959 4.1.3: 226 after an aborted transfer, 225 when none was running";
+        return e;
+    }();
+    std::optional<Reply> reply;
+    bool transfer_reply = false;
+    while ((reply = reply_for(want.describe() + " ending the ABOR", until))) {
+        if (reply->code / 100 == 4 &&
+            !check_reply(want, reply->code, reply->text(), reply->lines).empty()) {
+            // RFC 959 4.1.3: the aborted transfer's own reply (426) comes first.
+            transcript_.note("", "the aborted transfer's reply: " + printable(reply->text(), 200));
+            transfer_reply = true;
+            continue;
+        }
+        break;
+    }
+    stop_data();
+    if (!reply || done() || !judge_reply(want, *reply)) {
+        return;
+    }
+    if (!transfer_reply) {
+        // A 426 after the reply that ended the ABOR would be taken as the answer to the
+        // client's next command: look briefly for one.
+        ReplyResult late = channel_.read_reply(Deadline::after(kLateReplyWait));
+        if (late.reply) {
+            fail("abort-after",
+                 "426 for the aborted transfer before the reply ending the ABOR (RFC 959 "
+                 "4.1.3), and nothing after it",
+                 printable(reply->text(), 200) + ", then " + printable(late.reply->text(), 200));
         }
     }
 }

@@ -40,10 +40,21 @@ class CancelToken {
 public:
     CancelToken() = default;
     explicit CancelToken(const std::atomic<bool>* flag) : flag_(flag) {}
-    bool cancelled() const { return flag_ != nullptr && flag_->load(std::memory_order_relaxed); }
+    bool cancelled() const {
+        return (flag_ != nullptr && flag_->load(std::memory_order_relaxed)) ||
+               (also_ != nullptr && also_->load(std::memory_order_relaxed));
+    }
+    /// This token, also cancelled when `flag` is set (e.g. a wait that must end when the
+    /// control connection has input). Only one extra flag: `flag` replaces an earlier one.
+    CancelToken or_when(const std::atomic<bool>* flag) const {
+        CancelToken t = *this;
+        t.also_ = flag;
+        return t;
+    }
 
 private:
     const std::atomic<bool>* flag_ = nullptr;
+    const std::atomic<bool>* also_ = nullptr;
 };
 
 }  // namespace fc

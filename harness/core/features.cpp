@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 71> kMisbehaviours{
+constexpr std::array<std::string_view, 72> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -74,6 +74,8 @@ constexpr std::array<std::string_view, 71> kMisbehaviours{
     "data-port-tls-client",  // acts as TLS client (sends a ClientHello) on PORT/EPRT data
                              // connections
     "data-no-close-notify",  // closes protected download data connections without close_notify
+    "transfer-blocks-control",    // reads no command during a download (ABOR and STAT wait for its
+                                  // end), as a server relying on SIGURG would
     "truncated-upload-accepted",  // answers 226 to a protected upload ended without close_notify
     "upload-tail-lost",  // stores only the first 64 KiB of a protected upload and still answers 226
     "appe-overwrites",   // treats APPE like STOR (replaces the file instead of appending)

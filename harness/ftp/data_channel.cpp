@@ -150,7 +150,8 @@ IoResult DataConnection::send(std::string_view data, Deadline deadline) {
                 : send_all(fd_.get(), data, deadline, cancel_);
 }
 
-ReceiveResult DataConnection::receive_all(Deadline deadline, std::uint64_t max_bytes) {
+ReceiveResult DataConnection::receive_all(Deadline deadline, std::uint64_t max_bytes,
+                                          std::uint64_t pause_at) {
     ReceiveResult out;
     Sha256 hash;
     char buf[16384];
@@ -167,6 +168,10 @@ ReceiveResult DataConnection::receive_all(Deadline deadline, std::uint64_t max_b
             if (out.bytes > max_bytes) {
                 out.status = IoStatus::failed;
                 out.error = "more than " + std::to_string(max_bytes) + " bytes";
+                break;
+            }
+            if (pause_at > 0 && out.bytes >= pause_at) {
+                out.paused = true;
                 break;
             }
             continue;

@@ -40,6 +40,7 @@ struct ReceiveResult {
     std::string sha256;         ///< lower-case hex of everything received
     std::string head;           ///< the first bytes (up to 64 KiB), e.g. a listing
     bool close_notify = false;  ///< protected: the peer sent close_notify before EOF
+    bool paused = false;        ///< stopped reading at `pause_at` bytes, the peer still sending
 };
 
 /// One data connection: a TCP connection, optionally protected by TLS.
@@ -70,8 +71,10 @@ public:
 
     /// Sends bytes (upload).
     IoResult send(std::string_view data, Deadline deadline);
-    /// Reads until the peer closes, at most `max_bytes` (more is a failed result).
-    ReceiveResult receive_all(Deadline deadline, std::uint64_t max_bytes = 1ULL << 32);
+    /// Reads until the peer closes, at most `max_bytes` (more is a failed result). With
+    /// `pause_at` > 0, stops reading once that many bytes have arrived (`paused`, status ok).
+    ReceiveResult receive_all(Deadline deadline, std::uint64_t max_bytes = 1ULL << 32,
+                              std::uint64_t pause_at = 0);
     /// Ends an upload: close_notify when protected and `close_notify` (bounded), then
     /// closes the socket. Without close_notify the peer sees a truncation (RFC 4217 12.6).
     void finish(Deadline deadline, bool close_notify = true);

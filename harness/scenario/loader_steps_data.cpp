@@ -18,10 +18,10 @@ constexpr std::array<std::string_view, 7> kCloseAttrs{"if",   "unless", "timeout
                                                       "code", "text",   "reason"};
 constexpr std::array<std::string_view, 9> kOpenAttrs{
     "if", "unless", "timeout", "if-reply", "mode", "source", "code", "text", "reason"};
-constexpr std::array<std::string_view, 17> kTransferAttrs{
+constexpr std::array<std::string_view, 18> kTransferAttrs{
     "if",          "unless", "timeout", "if-reply", "command",      "protect",
     "resume",      "size",   "offset",  "verify",   "close-notify", "preliminary",
-    "expect-data", "reply",  "code",    "text",     "reason"};
+    "expect-data", "reply",  "code",    "text",     "reason",       "abort-after"};
 constexpr std::array<std::string_view, 2> kPreliminary{"allowed", "forbidden"};
 constexpr std::array<std::string_view, 2> kReplyNeed{"required", "optional"};
 constexpr std::array<std::string_view, 0> kNone{};
@@ -158,6 +158,24 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
         f.error(node, "reply",
                 "reply=\"optional\" needs expect-data=\"failure\": the step is then judged "
                 "on the data connection alone (no data may flow)");
+    }
+    if (pugi::xml_attribute a = node.attribute("abort-after"); a && command) {
+        auto after = parse_size(a.value());
+        if (!after || *after == 0) {
+            f.error(
+                node, "abort-after",
+                "bad abort-after '" + std::string(a.value()) + "' (bytes like 64k, at least 1)");
+        } else if (step.upload) {
+            f.error(node, "abort-after",
+                    "abort-after on an upload ('" + step.command +
+                        "'): only a download can be interrupted after a number of bytes");
+        } else if (step.data != DataExpect::success || step.reply_optional) {
+            f.error(node, "abort-after",
+                    "abort-after with expect-data or reply=\"optional\": an aborted "
+                    "transfer is judged on the reply to ABOR");
+        } else {
+            step.abort_after = *after;
+        }
     }
     return step;
 }

@@ -250,6 +250,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"raw-undefined-variable.xml", 7, 5,
                 "undefined variable '${pasword}' (did you mean '${password}'?)"},
         BadCase{"size-on-download.xml", 7, 32, "size on a download ('RETR f')"},
+        BadCase{"abort-after-on-upload.xml", 7, 32, "abort-after on an upload ('STOR f')"},
+        BadCase{"abort-after-zero.xml", 7, 32, "bad abort-after '0'"},
         BadCase{"verify-on-upload.xml", 7, 32, "verify on an upload ('STOR f')"},
         BadCase{"bad-size.xml", 7, 32, "bad size '2G'"},
         BadCase{"unknown-transfer-attribute.xml", 7, 30,

@@ -158,6 +158,10 @@ struct TransferStep {
     /// data connection must not carry the transfer (handshake refused, or closed);
     /// "any": record only.
     DataExpect data = DataExpect::success;
+    /// abort-after= (downloads): after this many bytes the client reads slowly (16 KiB per
+    /// 10 ms) and sends ABOR inside TLS; `reply` (default 225|226) then judges the reply
+    /// ending the ABOR.
+    std::optional<std::uint64_t> abort_after;
 };
 
 /// Assert facts of the control connection's TLS session or the last data connection's.

@@ -942,3 +942,90 @@ TEST_F(RefServerRealServer, ServeRefusesNonLoopbackHostAndUnknownNames) {
 }
 
 }  // namespace
+
+// RFC 4217 14: the control connection is read during a protected download. STAT is
+// answered while the data still flows, another command waits until the transfer's 226,
+// and ABOR ends the transfer with 426 then 226 (RFC 959 4.1.3). With the misbehaviour
+// transfer-blocks-control, nothing is answered until the download ends.
+TEST_F(RefServerRealServer, ControlIsReadDuringAProtectedDownload) {
+    RefServer server;
+    const std::string payload = fc::make_payload(8 << 20);
+    write_file(server.root() / "big.bin", payload);
+    ASSERT_TRUE(server.start());
+    Client c;
+    ASSERT_TRUE(c.connect(server.port()));
+    ASSERT_TRUE(c.auth_tls());
+    ASSERT_TRUE(c.login());
+    ASSERT_TRUE(c.protect_data());
+    ASSERT_EQ(c.code("TYPE I"), 200);
+
+    auto start = [&](std::unique_ptr<fc::DataConnection>* data) {
+        std::string error;
+        *data = c.open_data(&error);
+        ASSERT_TRUE(*data) << error;
+        ASSERT_EQ(c.code("RETR big.bin"), 150) << c.transcript();
+        fc::SslSessionPtr own = c.ctrl().tls_session();
+        fc::TlsClientOptions o = c.tls_options();
+        o.resume = own.get();
+        (*data)->protect(o, in(5000ms));
+        ASSERT_TRUE((*data)->is_protected());
+        fc::ReceiveResult head = (*data)->receive_all(in(5000ms), 1ULL << 32, 64 * 1024);
+        ASSERT_TRUE(head.paused) << head.error;
+    };
+
+    // STAT and NOOP while the download is stalled (nothing read): STAT gets 213 at once.
+    std::unique_ptr<fc::DataConnection> data;
+    start(&data);
+    ASSERT_TRUE(c.ctrl().send_line("STAT", in(2000ms)).ok());
+    auto stat = c.reply(3000ms);
+    ASSERT_TRUE(stat) << c.transcript();
+    EXPECT_EQ(stat->code, 213) << stat->text();
+    ASSERT_TRUE(c.ctrl().send_line("NOOP", in(2000ms)).ok());
+    EXPECT_FALSE(c.reply(300ms)) << "NOOP answered during the transfer";
+    fc::ReceiveResult rest = data->receive_all(in(10000ms));
+    EXPECT_EQ(rest.status, fc::IoStatus::ok) << rest.error;
+    EXPECT_EQ(64 * 1024 + rest.bytes >= payload.size(), true) << rest.bytes;
+    data->finish(in(1000ms));
+    auto done = c.reply();
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->code, 226) << done->text();
+    auto noop = c.reply();
+    ASSERT_TRUE(noop);
+    EXPECT_EQ(noop->code, 200) << noop->text();
+
+    // ABOR while the download is stalled: 426, then 226, then the session goes on.
+    start(&data);
+    ASSERT_TRUE(c.ctrl().send_line("ABOR", in(2000ms)).ok());
+    auto aborted = c.reply(3000ms);
+    ASSERT_TRUE(aborted) << c.transcript();
+    EXPECT_EQ(aborted->code, 426) << aborted->text();
+    auto abor = c.reply(3000ms);
+    ASSERT_TRUE(abor) << c.transcript();
+    EXPECT_EQ(abor->code, 226) << abor->text();
+    data.reset();
+    EXPECT_EQ(c.code("NOOP"), 200);
+    EXPECT_EQ(c.code("QUIT"), 221);
+}
+
+TEST_F(RefServerRealServer, TransferBlocksControlLeavesAborUnanswered) {
+    RefServer server;
+    write_file(server.root() / "big.bin", fc::make_payload(8 << 20));
+    ASSERT_TRUE(server.start({"--misbehave", "transfer-blocks-control"}));
+    Client c;
+    ASSERT_TRUE(c.connect(server.port()));
+    ASSERT_TRUE(c.auth_tls());
+    ASSERT_TRUE(c.login());
+    ASSERT_TRUE(c.protect_data());
+    std::string error;
+    auto data = c.open_data(&error);
+    ASSERT_TRUE(data) << error;
+    ASSERT_EQ(c.code("RETR big.bin"), 150);
+    fc::SslSessionPtr own = c.ctrl().tls_session();
+    fc::TlsClientOptions o = c.tls_options();
+    o.resume = own.get();
+    data->protect(o, in(5000ms));
+    ASSERT_TRUE(data->is_protected());
+    ASSERT_TRUE(data->receive_all(in(5000ms), 1ULL << 32, 64 * 1024).paused);
+    ASSERT_TRUE(c.ctrl().send_line("ABOR", in(2000ms)).ok());
+    EXPECT_FALSE(c.reply(1000ms)) << "ABOR answered during the transfer";
+}

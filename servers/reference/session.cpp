@@ -140,8 +140,14 @@ void Session::reply(int code, const std::vector<std::string>& lines, bool clear,
     }
 }
 
-Session::Read Session::read_line(std::string* line) {
-    Deadline idle = Deadline::after(std::chrono::seconds(config_.idle_timeout_seconds));
+Session::Read Session::read_line(std::string* line, std::optional<Deadline> until) {
+    if (!queued_lines_.empty()) {
+        *line = std::move(queued_lines_.front());
+        queued_lines_.pop_front();
+        return Read::line;
+    }
+    Deadline idle =
+        until ? *until : Deadline::after(std::chrono::seconds(config_.idle_timeout_seconds));
     for (;;) {
         switch (lines_.next(line)) {
             case LineBuffer::Status::line: return Read::line;

@@ -4,6 +4,7 @@
 // (session_data.cpp). Runs on its own thread; every wait has a deadline and honours the
 // server's stop token.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,7 +35,13 @@ public:
 
 private:
     enum class Read { line, too_long, closed, timeout, cancelled, failed };
-    Read read_line(std::string* line);
+    /// The next command line: a line queued during a transfer first, then the socket.
+    /// `until` replaces the idle timeout (a read in the middle of a transfer).
+    Read read_line(std::string* line, std::optional<Deadline> until = std::nullopt);
+    /// A command line that arrived while a download ran (RFC 4217 14): ABOR ends the
+    /// transfer, STAT is answered at once, anything else waits until the transfer is over.
+    enum class DuringTransfer { resume, abort, gone };
+    DuringTransfer command_during_transfer(std::uint64_t bytes_sent);
     /// Sends a reply: one line, or several (first "code-", middle lines as given, last
     /// "code "). `clear` writes it in clear even on a TLS control connection.
     void reply(int code, const std::vector<std::string>& lines, bool clear = false,
@@ -84,6 +91,7 @@ private:
     TlsBinding control_binding_, data_binding_;
     std::string control_version_;
     LineBuffer lines_;
+    std::deque<std::string> queued_lines_;  ///< commands read during a transfer, not yet run
     std::unique_ptr<Vfs> vfs_;
     bool closing_ = false;
     bool ended_ = false;

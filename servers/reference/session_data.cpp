@@ -3,11 +3,14 @@
 // TLS server there, RFC 4217 7), with the session-reuse check and close_notify handling.
 #include <arpa/inet.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <thread>
 
 #include "harness/core/text.hpp"
 #include "servers/reference/session.hpp"
@@ -21,6 +24,55 @@ constexpr Millis kDataIoTimeout{60000};
 constexpr Millis kHandshakeTimeout{20000};
 constexpr Millis kBentTimeout{2000};
 constexpr std::size_t kTailLostLimit = 64 * 1024;
+// How long a command line that began to arrive during a download may take to complete.
+constexpr Millis kMidTransferLineTimeout{2000};
+
+// Watches the control socket while a download runs and raises a flag when input arrives,
+// so that a data write the client no longer drains (it sent ABOR and stopped reading) is
+// interrupted. RFC 4217 14: under TLS there is no urgent data to raise SIGURG, so the
+// server must look at the control channel itself. Only the socket is polled, never the
+// TLS object, which the session thread owns.
+class ControlWatch {
+public:
+    ControlWatch(int fd, bool already) : fd_(fd) { arm(already); }
+    ~ControlWatch() { disarm(); }
+    ControlWatch(const ControlWatch&) = delete;
+    ControlWatch& operator=(const ControlWatch&) = delete;
+
+    /// Starts watching again (after the input was read); `already`: input is buffered.
+    void arm(bool already) {
+        disarm();
+        input_.store(already);
+        done_.store(false);
+        if (!already) {
+            thread_ = std::thread([this] { watch(); });
+        }
+    }
+    void disarm() {
+        done_.store(true);
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    bool input() const { return input_.load(); }
+    const std::atomic<bool>* flag() const { return &input_; }
+
+private:
+    void watch() {
+        while (!done_.load()) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 50) > 0) {  // input, or the peer closed (POLLHUP/POLLERR)
+                input_.store(true);
+                return;
+            }
+        }
+    }
+
+    int fd_;
+    std::atomic<bool> input_{false};
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
 
 class Sha256 {
 public:
@@ -380,6 +432,7 @@ void Session::cmd_transfer(const Command& cmd) {
     Sha256 sha;
     std::uint64_t bytes = 0;
     bool complete = false;
+    bool aborted = false;  // by ABOR during a download
     std::string problem;
     const char* direction = upload ? "upload" : listing ? "listing" : "download";
     if (upload) {
@@ -427,17 +480,43 @@ void Session::cmd_transfer(const Command& cmd) {
             tls->shutdown(Deadline::after(Millis(1000)), stop_, false);
         }
     } else {
+        // transfer-blocks-control: the control connection is not read until the transfer
+        // ends, as by a server that relies on SIGURG for ABOR (RFC 4217 14 says it should not).
+        std::optional<ControlWatch> watch;
+        if (!bad("transfer-blocks-control")) {
+            watch.emplace(fd_.get(), lines_.has_pending());
+        }
         auto send = [&](std::string_view chunk) {
-            Deadline d = Deadline::after(io_timeout);
-            IoResult r =
-                tls ? tls->write_all(chunk, d, stop_) : send_all(dfd.get(), chunk, d, stop_);
-            if (!r.ok()) {
+            for (;;) {
+                Deadline d = Deadline::after(io_timeout);
+                CancelToken cancel = watch ? stop_.or_when(watch->flag()) : stop_;
+                IoResult r =
+                    tls ? tls->write_all(chunk, d, cancel) : send_all(dfd.get(), chunk, d, cancel);
+                sha.add(chunk.substr(0, r.bytes));
+                bytes += r.bytes;
+                chunk.remove_prefix(r.bytes);
+                if (r.ok()) {
+                    return true;
+                }
+                if (r.status == IoStatus::cancelled && watch && watch->input() &&
+                    !stop_.cancelled()) {
+                    watch->disarm();
+                    DuringTransfer next = command_during_transfer(bytes);
+                    if (next == DuringTransfer::abort) {
+                        aborted = true;
+                        problem = "aborted by ABOR after " + std::to_string(bytes) + " bytes";
+                        return false;
+                    }
+                    if (next == DuringTransfer::gone) {
+                        problem = "the control connection ended during the transfer";
+                        return false;
+                    }
+                    watch->arm(lines_.has_pending());
+                    continue;
+                }
                 problem = "data connection " + std::string(to_string(r.status)) + ": " + r.error;
                 return false;
             }
-            sha.add(chunk);
-            bytes += chunk.size();
-            return true;
         };
         if (listing) {
             send(listing_text);
@@ -453,6 +532,9 @@ void Session::cmd_transfer(const Command& cmd) {
                     break;
                 }
             }
+        }
+        if (watch) {
+            watch->disarm();
         }
         complete = problem.empty();
         if (tls && complete && !bad("data-no-close-notify")) {
@@ -477,7 +559,11 @@ void Session::cmd_transfer(const Command& cmd) {
     tls.reset();
     dfd.reset();
     file.reset();
-    if (complete) {
+    if (aborted) {
+        // RFC 959 4.1.3: 426 for the aborted transfer, then 226 for the ABOR itself.
+        reply(426, "Transfer aborted: " + problem);
+        reply(226, "ABOR command successful");
+    } else if (complete) {
         reply(226, "Transfer complete");
     } else if (upload && problem.find("close_notify") != std::string::npos) {
         if (bad("truncated-upload-accepted")) {
@@ -488,6 +574,39 @@ void Session::cmd_transfer(const Command& cmd) {
     } else {
         reply(426, "Transfer aborted: " + problem);
     }
+}
+
+Session::DuringTransfer Session::command_during_transfer(std::uint64_t bytes_sent) {
+    std::string line;
+    Read r = read_line(&line, Deadline::after(kMidTransferLineTimeout));
+    if (r == Read::timeout) {
+        return DuringTransfer::resume;  // no whole line (e.g. a TLS record with no data)
+    }
+    if (r != Read::line && r != Read::too_long) {
+        return DuringTransfer::gone;
+    }
+    ParseResult p = r == Read::line ? parse_command(line) : ParseResult{};
+    std::string verb = p.command ? p.command->verb : "";
+    log_.write(log_.event(id_, "command")
+                   .str("verb", verb)
+                   .str("arg", p.command ? p.command->arg : line)
+                   .flag("protected", tls_ != nullptr)
+                   .flag("during_transfer", true));
+    if (verb == "ABOR") {
+        return DuringTransfer::abort;
+    }
+    if (verb == "STAT") {
+        reply(213, "Status: transfer in progress, " + std::to_string(bytes_sent) + " bytes sent");
+        return DuringTransfer::resume;
+    }
+    if (r == Read::too_long) {
+        reply(500, "Command line too long");
+    } else if (!p.command) {
+        reply(p.code, p.message);
+    } else {
+        queued_lines_.push_back(line);  // run after the transfer, in order
+    }
+    return DuringTransfer::resume;
 }
 
 }  // namespace fc::ref
