@@ -87,21 +87,50 @@ void DataWorker::run() {
                                 " bytes received; reading 8 KiB per 10 ms from here on");
             std::uint64_t slow = 0;
             std::string ended;
-            while (ended.empty() && !stop_.load() && !job_.deadline.expired()) {
-                ReceiveResult more = conn->receive_all(
+            ReceiveResult last;
+            while (ended.empty() && !stop_.load() && !resume_.load() && !job_.deadline.expired()) {
+                last = conn->receive_all(
                     Deadline::earliest(job_.deadline, Deadline::after(Millis(200))), 1ULL << 32,
                     8 * 1024);
-                slow += more.bytes;
-                if (!more.paused && more.status == IoStatus::ok) {
+                slow += last.bytes;
+                if (!last.paused && last.status == IoStatus::ok) {
                     ended = "the download ended";
-                } else if (!more.paused && more.status != IoStatus::timeout &&
-                           more.status != IoStatus::cancelled) {
-                    ended = "the data connection ended: " + more.error;
+                } else if (!last.paused && last.status != IoStatus::timeout &&
+                           last.status != IoStatus::cancelled) {
+                    ended = "the data connection ended: " + last.error;
                 }
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
             out.notes.push_back("data: " + std::to_string(slow) + " more bytes read slowly, then " +
-                                (ended.empty() ? "closed by the client" : ended));
+                                (!ended.empty()   ? ended
+                                 : resume_.load() ? std::string("full speed again")
+                                                  : std::string("closed by the client")));
+            if (resume_.load() && ended.empty() && !stop_.load()) {
+                // The rest at full speed; the download is judged like any other, on its
+                // byte count and clean end (no digest: it was read in pieces).
+                last = conn->receive_all(job_.deadline);
+                slow += last.bytes;
+                ended = "resumed";
+            }
+            if (!ended.empty()) {
+                out.received.bytes += slow;
+                out.received.status = last.status;
+                out.received.error = last.error;
+                out.received.close_notify = last.close_notify;
+                out.received.sha256.clear();
+                out.transferred = last.status == IoStatus::ok;
+                out.transfer_error = last.error;
+                if (conn->tls_facts()) {
+                    out.facts = *conn->tls_facts();
+                }
+                conn->finish(Deadline::after(std::min(job_.deadline.remaining(), Millis(500))));
+                out.notes.push_back(
+                    "data: received " + std::to_string(out.received.bytes) + " bytes in all" +
+                    (job_.protect
+                         ? (out.received.close_notify ? ", close_notify" : ", no close_notify")
+                         : "") +
+                    (out.transferred ? "" : " (" + out.transfer_error + ")"));
+            }
         } else {
             out.transferred = out.received.status == IoStatus::ok;
             out.transfer_error = out.received.error;

@@ -56,6 +56,8 @@ public:
 
     /// Asks the worker to give up (its waits return within ~100 ms).
     void stop() { stop_.store(true); }
+    /// With pause_after: read the rest at full speed (after STAT was answered).
+    void resume() { resume_.store(true); }
     /// With pause_after: the download has reached it and now reads slowly.
     bool paused() const { return paused_.load(); }
     /// The worker has finished (whatever the reason).
@@ -70,6 +72,7 @@ private:
     std::atomic<bool> stop_{false};
     std::atomic<bool> done_{false};
     std::atomic<bool> paused_{false};
+    std::atomic<bool> resume_{false};
     DataOutcome outcome_;
     std::thread thread_;
     bool joined_ = false;

@@ -44,6 +44,14 @@ private:
     /// The rest of an abort-after= download: waits for its 1yz and for the worker to stop
     /// reading, sends ABOR, and judges the reply that ends it (426 may come first).
     void abort_transfer(const TransferStep& step, DataWorker& worker, Deadline until);
+    /// For stat-after=: waits for the worker to read slowly, sends STAT and judges its
+    /// reply (211|212|213 while the transfer runs), then lets the worker read the rest.
+    /// False (the step failed) if the STAT was not answered so.
+    bool status_during_transfer(const TransferStep& step, DataWorker& worker, Deadline until);
+    /// Waits (bounded by `until`) until the worker reads slowly or has finished; false,
+    /// with the step failed, if the transfer was not running after `after` bytes.
+    bool wait_for_slow_reading(const TransferStep& step, DataWorker& worker, std::uint64_t after,
+                               const std::string& command, Deadline until);
     Deadline deadline() const;
     std::string seconds() const;
     std::string describe_step(const std::string& detail) const;

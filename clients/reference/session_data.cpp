@@ -170,7 +170,7 @@ void Session::execute(const TransferStep& step) {
         }
     }
     job.close_notify = step.close_notify;
-    job.pause_after = step.abort_after.value_or(0);
+    job.pause_after = step.abort_after ? *step.abort_after : step.stat_after.value_or(0);
     job.deadline = until;
     job.cancel = options_.cancel;
 
@@ -200,6 +200,13 @@ void Session::execute(const TransferStep& step) {
         return;
     }
     if (final_reply && final_reply->code / 100 == 1) {
+        if (step.stat_after && !status_during_transfer(step, worker, until)) {
+            worker.stop();
+            for (const auto& note : worker.join().notes) {
+                transcript_.note("data", note);
+            }
+            return;
+        }
         final_reply = reply_for(want.describe(), until);
     }
     if (!final_reply || final_reply->code / 100 != 2) {
@@ -243,6 +250,61 @@ void Session::execute(const TransferStep& step) {
     }
 }
 
+bool Session::wait_for_slow_reading(const TransferStep& step, DataWorker& worker,
+                                    std::uint64_t after, const std::string& command,
+                                    Deadline until) {
+    while (!worker.paused() && !worker.finished() && !until.expired() &&
+           !options_.cancel.cancelled()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (worker.paused()) {
+        return true;
+    }
+    worker.stop();
+    DataOutcome data = worker.join();
+    for (const auto& note : data.notes) {
+        transcript_.note("data", note);
+    }
+    last_data_facts_ = data.facts;
+    std::string observed =
+        !data.connected ? "no data connection: " + data.connect_error
+        : step.protect && !data.handshake_ok
+            ? "the data TLS handshake failed: " + data.handshake_error
+            : std::to_string(data.received.bytes) + " bytes, then " +
+                  (data.received.error.empty() ? std::string("the end of the data")
+                                               : data.received.error);
+    if (until.expired()) {
+        observed = "fewer than " + std::to_string(after) + " bytes within " + seconds();
+    }
+    fail(command + "-after",
+         "the transfer still running after " + std::to_string(after) + " bytes, to " + command,
+         observed);
+    return false;
+}
+
+bool Session::status_during_transfer(const TransferStep& step, DataWorker& worker, Deadline until) {
+    if (!wait_for_slow_reading(step, worker, *step.stat_after, "stat", until)) {
+        return false;
+    }
+    // RFC 959 4.1.3 STAT: sent during a transfer, it is answered with the status of the
+    // operation in progress; under TLS it goes in-band, inside TLS (RFC 4217 14).
+    last_sent_ = "STAT";
+    judge_io(channel_.send_line("STAT", until), "sent");
+    if (done()) {
+        return false;
+    }
+    ReplyExpectation status;
+    status.codes = {CodePattern{"211"}, CodePattern{"212"}, CodePattern{"213"}};
+    status.reason = "RFC 959 4.2: 211 system status, 212 directory status, 213 file status";
+    std::optional<Reply> reply =
+        reply_for(status.describe() + " to STAT while the transfer runs", until);
+    if (!reply || !judge_reply(status, *reply)) {
+        return false;
+    }
+    worker.resume();
+    return true;
+}
+
 void Session::abort_transfer(const TransferStep& step, DataWorker& worker, Deadline until) {
     const std::uint64_t after = *step.abort_after;
     const std::string running =
@@ -266,23 +328,7 @@ void Session::abort_transfer(const TransferStep& step, DataWorker& worker, Deadl
         fail("abort-after", "a 1yz reply, then " + running, printable(first->text(), 600));
         return;
     }
-    while (!worker.paused() && !worker.finished() && !until.expired() &&
-           !options_.cancel.cancelled()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (!worker.paused()) {
-        DataOutcome data = stop_data();
-        std::string observed =
-            !data.connected ? "no data connection: " + data.connect_error
-            : step.protect && !data.handshake_ok
-                ? "the data TLS handshake failed: " + data.handshake_error
-                : std::to_string(data.received.bytes) + " bytes, then " +
-                      (data.received.error.empty() ? std::string("the end of the data")
-                                                   : data.received.error);
-        if (until.expired()) {
-            observed = "fewer than " + std::to_string(after) + " bytes within " + seconds();
-        }
-        fail("abort-after", running, observed);
+    if (!wait_for_slow_reading(step, worker, after, "abort", until)) {
         return;
     }
     // RFC 4217 14: no Telnet urgent data under TLS; ABOR goes in-band, inside TLS.

@@ -18,10 +18,10 @@ constexpr std::array<std::string_view, 7> kCloseAttrs{"if",   "unless", "timeout
                                                       "code", "text",   "reason"};
 constexpr std::array<std::string_view, 9> kOpenAttrs{
     "if", "unless", "timeout", "if-reply", "mode", "source", "code", "text", "reason"};
-constexpr std::array<std::string_view, 18> kTransferAttrs{
-    "if",          "unless", "timeout", "if-reply", "command",      "protect",
-    "resume",      "size",   "offset",  "verify",   "close-notify", "preliminary",
-    "expect-data", "reply",  "code",    "text",     "reason",       "abort-after"};
+constexpr std::array<std::string_view, 19> kTransferAttrs{
+    "if",   "unless", "timeout", "if-reply",     "command",     "protect",     "resume",
+    "size", "offset", "verify",  "close-notify", "preliminary", "expect-data", "reply",
+    "code", "text",   "reason",  "abort-after",  "stat-after"};
 constexpr std::array<std::string_view, 2> kPreliminary{"allowed", "forbidden"};
 constexpr std::array<std::string_view, 2> kReplyNeed{"required", "optional"};
 constexpr std::array<std::string_view, 0> kNone{};
@@ -159,22 +159,38 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
                 "reply=\"optional\" needs expect-data=\"failure\": the step is then judged "
                 "on the data connection alone (no data may flow)");
     }
-    if (pugi::xml_attribute a = node.attribute("abort-after"); a && command) {
+    // abort-after= and stat-after=: a command on the control connection in the middle of a
+    // download (RFC 4217 14).
+    for (const char* name : {"abort-after", "stat-after"}) {
+        pugi::xml_attribute a = node.attribute(name);
+        if (!a || !command) {
+            continue;
+        }
+        const std::string attr = name;
         auto after = parse_size(a.value());
         if (!after || *after == 0) {
             f.error(
-                node, "abort-after",
-                "bad abort-after '" + std::string(a.value()) + "' (bytes like 64k, at least 1)");
+                node, name,
+                "bad " + attr + " '" + std::string(a.value()) + "' (bytes like 64k, at least 1)");
         } else if (step.upload) {
-            f.error(node, "abort-after",
-                    "abort-after on an upload ('" + step.command +
+            f.error(node, name,
+                    attr + " on an upload ('" + step.command +
                         "'): only a download can be interrupted after a number of bytes");
         } else if (step.data != DataExpect::success || step.reply_optional) {
-            f.error(node, "abort-after",
-                    "abort-after with expect-data or reply=\"optional\": an aborted "
-                    "transfer is judged on the reply to ABOR");
-        } else {
+            f.error(node, name,
+                    attr +
+                        " with expect-data or reply=\"optional\": the step needs a running "
+                        "transfer and judges the replies");
+        } else if (step.abort_after) {
+            f.error(node, name, "abort-after and stat-after together: one command per transfer");
+        } else if (attr == "stat-after" && step.verify) {
+            f.error(node, name,
+                    "stat-after with verify=\"true\": a download read in pieces is judged on its "
+                    "length and clean end, not its digest");
+        } else if (attr == "abort-after") {
             step.abort_after = *after;
+        } else {
+            step.stat_after = *after;
         }
     }
     return step;

@@ -252,6 +252,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"size-on-download.xml", 7, 32, "size on a download ('RETR f')"},
         BadCase{"abort-after-on-upload.xml", 7, 32, "abort-after on an upload ('STOR f')"},
         BadCase{"abort-after-zero.xml", 7, 32, "bad abort-after '0'"},
+        BadCase{"stat-after-with-verify.xml", 7, 46, "stat-after with verify=\"true\""},
+        BadCase{"abort-and-stat-after.xml", 7, 49, "abort-after and stat-after together"},
         BadCase{"verify-on-upload.xml", 7, 32, "verify on an upload ('STOR f')"},
         BadCase{"bad-size.xml", 7, 32, "bad size '2G'"},
         BadCase{"unknown-transfer-attribute.xml", 7, 30,

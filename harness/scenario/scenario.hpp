@@ -162,6 +162,10 @@ struct TransferStep {
     /// 10 ms) and sends ABOR inside TLS; `reply` (default 225|226) then judges the reply
     /// ending the ABOR.
     std::optional<std::uint64_t> abort_after;
+    /// stat-after= (downloads): after this many bytes the client reads slowly and sends
+    /// STAT; a 211|212|213 reply must come while the transfer runs, then the rest is read
+    /// at full speed and the transfer judged as usual.
+    std::optional<std::uint64_t> stat_after;
 };
 
 /// Assert facts of the control connection's TLS session or the last data connection's.
