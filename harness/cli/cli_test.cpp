@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -414,6 +415,76 @@ TEST(CliRealServer, InterruptStopsServersAndExits3) {
 // `run --repeat`: a server that misbehaves on every second start (a copied reference
 // manifest whose argv is a script adding a misbehaviour when a counter is even) makes the
 // cell flaky: its verdict is the worst run, with the counts, and --strict fails the run.
+namespace {
+
+// Processes whose command line mentions `needle` (a run folder: every server's config,
+// root or run directory is inside it), other than this test process and `except`.
+std::vector<std::string> processes_mentioning(const std::string& needle, pid_t except = 0) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.empty() || !std::all_of(name.begin(), name.end(),
+                                         [](unsigned char c) { return std::isdigit(c) != 0; })) {
+            continue;
+        }
+        pid_t p = static_cast<pid_t>(std::stol(name));
+        if (p == ::getpid() || p == except) {
+            continue;
+        }
+        const fs::path entry_path = it->path();
+        std::string cmdline = fc::testing::read_file(entry_path / "cmdline");
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        if (cmdline.find(needle) != std::string::npos) {
+            found.push_back(name + ": " + cmdline);
+        }
+    }
+    return found;
+}
+
+}  // namespace
+
+// SIGINT while several cells run at once: every server of every running cell is gone when
+// the CLI exits (3, within 5 s), and the run's reports are written.
+TEST(CliRealServer, InterruptDuringParallelCellsLeavesNoProcess) {
+    TempDir dir("cli-sigint-jobs");
+    write(dir.path() / "slow" / "waits.xml",
+          "<?xml version=\"1.0\"?>\n"
+          "<scenario id=\"waits\" level=\"info\">\n"
+          "  <title>waits for a reply that never comes</title>\n"
+          "  <tags>test</tags>\n"
+          "  <roles server=\"under-test\" client=\"reference\"/>\n"
+          "  <steps>\n"
+          "    <connect/>\n"
+          "    <expect code=\"220\"/>\n"
+          "    <expect code=\"200\" timeout=\"60s\"/>\n"
+          "  </steps>\n"
+          "  <negative-control server=\"reference\" misbehave=\"auth-tls-334\"/>\n"
+          "</scenario>\n");
+    fs::path out = dir.path() / "run";
+    pid_t pid =
+        spawn_cli({"run", (dir.path() / "slow").string(), "--servers",
+                   "proftpd,vsftpd,pureftpd,reference", "--jobs", "4", "--out", out.string()},
+                  dir.path());
+    // All four servers are up once four processes name the run folder.
+    ASSERT_TRUE(
+        fc::testing::eventually([&] { return processes_mentioning(out.string(), pid).size() >= 4; },
+                                std::chrono::seconds(30)))
+        << fc::testing::read_file(dir.path() / "stdout");
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the cells reach their wait
+    auto sent = std::chrono::steady_clock::now();
+    ::kill(pid, SIGINT);
+    int code = reap(pid, std::chrono::seconds(15));
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    EXPECT_EQ(code, 3) << fc::testing::read_file(dir.path() / "stdout")
+                       << fc::testing::read_file(dir.path() / "stderr");
+    EXPECT_LT(took, 5.0);
+    EXPECT_TRUE(fs::exists(out / "junit.xml"));
+    std::vector<std::string> left = processes_mentioning(out.string());
+    EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the run, e.g. "
+                              << (left.empty() ? "" : left.front());
+}
+
 TEST(CliRealServer, RepeatMarksACellWhoseRunsDisagreeFlaky) {
     TempDir dir("cli-repeat");
     const fs::path counter = dir.path() / "starts";
