@@ -363,9 +363,11 @@ TEST(Cli, TargetOptionsAreChecked) {
 
 // Ctrl-C in the middle of a cell: the run stops within a second or two, exits 3, writes
 // its reports, and leaves no server process behind.
-TEST(CliRealServer, InterruptStopsServersAndExits3) {
-    TempDir dir("cli-sigint");
-    write(dir.path() / "slow" / "waits.xml",
+namespace {
+
+// A scenario whose cell waits 60 s for a reply that never comes (to be interrupted).
+void write_waiting_scenario(const fs::path& file) {
+    write(file,
           "<?xml version=\"1.0\"?>\n"
           "<scenario id=\"waits\" level=\"info\">\n"
           "  <title>waits for a reply that never comes</title>\n"
@@ -378,6 +380,25 @@ TEST(CliRealServer, InterruptStopsServersAndExits3) {
           "  </steps>\n"
           "  <negative-control server=\"reference\" misbehave=\"auth-tls-334\"/>\n"
           "</scenario>\n");
+}
+
+// SIGINT to a running CLI: it exits 3 within 5 s and has written its reports.
+void interrupt_and_expect_exit3(pid_t pid, const fs::path& dir, const fs::path& out) {
+    auto sent = std::chrono::steady_clock::now();
+    ::kill(pid, SIGINT);
+    int code = reap(pid, std::chrono::seconds(15));
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    EXPECT_EQ(code, 3) << fc::testing::read_file(dir / "stdout")
+                       << fc::testing::read_file(dir / "stderr");
+    EXPECT_LT(took, 5.0);
+    EXPECT_TRUE(fs::exists(out / "junit.xml"));
+}
+
+}  // namespace
+
+TEST(CliRealServer, InterruptStopsServersAndExits3) {
+    TempDir dir("cli-sigint");
+    write_waiting_scenario(dir.path() / "slow" / "waits.xml");
     fs::path out = dir.path() / "run";
     pid_t pid = spawn_cli(
         {"run", (dir.path() / "slow").string(), "--servers", "proftpd", "--out", out.string()},
@@ -389,14 +410,7 @@ TEST(CliRealServer, InterruptStopsServersAndExits3) {
     // end), so this pause stands for it: the server starts in well under 0.7 s, and the wait
     // it interrupts lasts 60 s.
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    auto sent = std::chrono::steady_clock::now();
-    ::kill(pid, SIGINT);
-    int code = reap(pid, std::chrono::seconds(15));
-    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-    EXPECT_EQ(code, 3) << fc::testing::read_file(dir.path() / "stdout")
-                       << fc::testing::read_file(dir.path() / "stderr");
-    EXPECT_LT(took, 5.0);
-    EXPECT_TRUE(fs::exists(out / "junit.xml"));
+    interrupt_and_expect_exit3(pid, dir.path(), out);
     // No server of this run is left: nothing accepts on the port its config named.
     std::string conf =
         fc::testing::read_file(out / "proftpd__reference" / "waits" / "config" / "proftpd.conf");
@@ -448,19 +462,7 @@ std::vector<std::string> processes_mentioning(const std::string& needle, pid_t e
 // the CLI exits (3, within 5 s), and the run's reports are written.
 TEST(CliRealServer, InterruptDuringParallelCellsLeavesNoProcess) {
     TempDir dir("cli-sigint-jobs");
-    write(dir.path() / "slow" / "waits.xml",
-          "<?xml version=\"1.0\"?>\n"
-          "<scenario id=\"waits\" level=\"info\">\n"
-          "  <title>waits for a reply that never comes</title>\n"
-          "  <tags>test</tags>\n"
-          "  <roles server=\"under-test\" client=\"reference\"/>\n"
-          "  <steps>\n"
-          "    <connect/>\n"
-          "    <expect code=\"220\"/>\n"
-          "    <expect code=\"200\" timeout=\"60s\"/>\n"
-          "  </steps>\n"
-          "  <negative-control server=\"reference\" misbehave=\"auth-tls-334\"/>\n"
-          "</scenario>\n");
+    write_waiting_scenario(dir.path() / "slow" / "waits.xml");
     fs::path out = dir.path() / "run";
     pid_t pid =
         spawn_cli({"run", (dir.path() / "slow").string(), "--servers",
@@ -472,14 +474,7 @@ TEST(CliRealServer, InterruptDuringParallelCellsLeavesNoProcess) {
                                 std::chrono::seconds(30)))
         << fc::testing::read_file(dir.path() / "stdout");
     std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the cells reach their wait
-    auto sent = std::chrono::steady_clock::now();
-    ::kill(pid, SIGINT);
-    int code = reap(pid, std::chrono::seconds(15));
-    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
-    EXPECT_EQ(code, 3) << fc::testing::read_file(dir.path() / "stdout")
-                       << fc::testing::read_file(dir.path() / "stderr");
-    EXPECT_LT(took, 5.0);
-    EXPECT_TRUE(fs::exists(out / "junit.xml"));
+    interrupt_and_expect_exit3(pid, dir.path(), out);
     std::vector<std::string> left = processes_mentioning(out.string());
     EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the run, e.g. "
                               << (left.empty() ? "" : left.front());
