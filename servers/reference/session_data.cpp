@@ -26,6 +26,9 @@ constexpr Millis kBentTimeout{2000};
 constexpr std::size_t kTailLostLimit = 64 * 1024;
 // How long a command line that began to arrive during a download may take to complete.
 constexpr Millis kMidTransferLineTimeout{2000};
+// Commands held back during a transfer; beyond this many the control connection is no
+// longer read until the transfer ends (a flood cannot grow the queue).
+constexpr std::size_t kMaxQueuedLines = 16;
 
 // Watches the control socket while a download runs and raises a flag when input arrives,
 // so that a data write the client no longer drains (it sent ABOR and stopped reading) is
@@ -511,7 +514,11 @@ void Session::cmd_transfer(const Command& cmd) {
                         problem = "the control connection ended during the transfer";
                         return false;
                     }
-                    watch->arm(lines_.has_pending());
+                    if (queued_lines_.size() < kMaxQueuedLines) {
+                        watch->arm(lines_.has_pending());
+                    } else {
+                        watch.reset();  // the rest waits in the socket until the transfer ends
+                    }
                     continue;
                 }
                 problem = "data connection " + std::string(to_string(r.status)) + ": " + r.error;
@@ -587,6 +594,11 @@ Session::DuringTransfer Session::command_during_transfer(std::uint64_t bytes_sen
     }
     ParseResult p = r == Read::line ? parse_command(line) : ParseResult{};
     std::string verb = p.command ? p.command->verb : "";
+    if (p.command && verb != "ABOR" && verb != "STAT") {
+        // Run (and logged) after the transfer, in order, like any other command.
+        queued_lines_.push_back(line);
+        return DuringTransfer::resume;
+    }
     log_.write(log_.event(id_, "command")
                    .str("verb", verb)
                    .str("arg", p.command ? p.command->arg : line)
@@ -597,14 +609,10 @@ Session::DuringTransfer Session::command_during_transfer(std::uint64_t bytes_sen
     }
     if (verb == "STAT") {
         reply(213, "Status: transfer in progress, " + std::to_string(bytes_sent) + " bytes sent");
-        return DuringTransfer::resume;
-    }
-    if (r == Read::too_long) {
+    } else if (r == Read::too_long) {
         reply(500, "Command line too long");
-    } else if (!p.command) {
-        reply(p.code, p.message);
     } else {
-        queued_lines_.push_back(line);  // run after the transfer, in order
+        reply(p.code, p.message);
     }
     return DuringTransfer::resume;
 }
