@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <variant>
 
 #include "harness/scenario/loader.hpp"
 #include "harness/testing/temp_dir.hpp"
@@ -156,6 +158,31 @@ TEST(Levels, EveryShippedScenarioQuotesItsSpecAndFollowsTheKeyword) {
                                "each one tests:\n"
                             << unquoted;
     EXPECT_EQ(wrong, "") << "levels that do not follow the quoted keyword:\n" << wrong;
+}
+
+// Under --target every cell shares the one server's files, and cells run in parallel: two
+// scenarios that upload the same file name would read each other's bytes. So each name a
+// server-side scenario uploads belongs to that scenario alone.
+TEST(Levels, EachUploadedFileNameBelongsToOneScenario) {
+    std::vector<Diagnostic> diags;
+    auto scenarios = load_scenarios({kSource / "scenarios"}, diags);
+    ASSERT_GE(scenarios.size(), 100u) << dump(diags);
+    std::map<std::string, std::string> owner;
+    std::string clashes;
+    for (const auto& s : scenarios) {
+        for (const Step& step : s.steps) {
+            const auto* t = std::get_if<TransferStep>(&step.body);
+            if (t == nullptr || !t->upload) {
+                continue;
+            }
+            std::string name = t->command.substr(t->command.find(' ') + 1);
+            auto [it, fresh] = owner.emplace(name, s.id);
+            if (!fresh && it->second != s.id) {
+                clashes += "  " + name + ": " + it->second + " and " + s.id + "\n";
+            }
+        }
+    }
+    EXPECT_EQ(clashes, "") << "file names uploaded by more than one scenario:\n" << clashes;
 }
 
 TEST(Levels, TheShippedCheckSeesAMissingQuoteAndAWrongLevel) {
