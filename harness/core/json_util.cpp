@@ -88,6 +88,16 @@ Value parse(std::string_view text, int max_depth) {
     } catch (const nlohmann::json::parse_error& e) {
         // e.byte is 1-based and points at the last byte read: the offending one.
         throw ParseError(position_of(text, e.byte == 0 ? 0 : e.byte - 1), parse_message(e));
+    } catch (const nlohmann::json::out_of_range& e) {
+        // A number too large for a double (e.g. 1e999): nlohmann names the token only.
+        std::string what = e.what();
+        std::string token;
+        if (auto open = what.find('\''); open != std::string::npos) {
+            token = what.substr(open + 1, what.rfind('\'') - open - 1);
+        }
+        std::size_t at = token.empty() ? std::string_view::npos : text.find(token);
+        throw ParseError(position_of(text, at == std::string_view::npos ? 0 : at),
+                         "number out of range: " + one_line(token));
     }
 }
 

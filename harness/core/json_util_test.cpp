@@ -41,6 +41,12 @@ TEST(JsonUtil, ErrorsCarryLineAndColumnInCharacters) {
     EXPECT_EQ(parse_error("\"a\xFF\"").find('\xFF'), std::string::npos) << "raw byte echoed";
     EXPECT_NE(parse_error("\"\\ud800\"").find("surrogate"), std::string::npos);
     EXPECT_NE(parse_error("// c\n{}").find("1:1"), std::string::npos);
+    // A number beyond a double's range is a ParseError at the number, not another exception
+    // (found by results_json_fuzz and event_log_fuzz: 3.9756e25192, 0.36e897).
+    EXPECT_EQ(
+        parse_error("{\"a\": 3.9756e25192}").rfind("1:7: number out of range: 3.9756e25192", 0), 0u)
+        << parse_error("{\"a\": 3.9756e25192}");
+    EXPECT_NE(parse_error("[0.36e897]").find("number out of range"), std::string::npos);
 }
 
 TEST(JsonUtil, RejectsDuplicateKeysAtAnyDepth) {
