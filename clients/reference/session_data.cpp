@@ -171,7 +171,11 @@ void Session::execute(const TransferStep& step) {
     }
     job.close_notify = step.close_notify;
     job.pause_after = step.abort_after ? *step.abort_after : step.stat_after.value_or(0);
-    job.deadline = until;
+    // A paused download stays open until the control side has judged the ABOR or STAT: the
+    // session stops the worker itself, so the worker's own deadline comes a little later.
+    // Were both the same, a worker closing at the deadline would make a server that never
+    // read its control connection answer the ABOR (its write fails) just in time to pass.
+    job.deadline = job.pause_after > 0 ? Deadline::after(until.remaining() + Millis(1000)) : until;
     job.cancel = options_.cancel;
 
     last_sent_ = command;
