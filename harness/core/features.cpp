@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 72> kMisbehaviours{
+constexpr std::array<std::string_view, 75> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -116,6 +116,12 @@ constexpr std::array<std::string_view, 72> kMisbehaviours{
     "multiline-tricky",      // multi-line replies whose continuation lines look like final lines
     "pasv-foreign-address",  // PASV answers 127.0.0.2 (nothing listens there), not 127.0.0.1
     "replies-slow",          // waits 0.25 s before every reply but the greeting
+    // Faults the harness must survive (its own tests, harness/engine/fault_test.cpp; no
+    // scenario's negative control uses them):
+    "never-greet",        // accepts connections and never sends the 220 greeting
+    "crash-after-login",  // answers 230 to a good PASS, then dies by SIGSEGV (no core file)
+    "transfer-stalls",    // sends the first 64 KiB of a download, then nothing (no 226) until
+                          // the server stops
 };
 
 // clients/README.md "Actions and settings".

@@ -65,6 +65,7 @@ struct CellContext {
     PhaseClock* clock = nullptr;               ///< the cell marks its phases here
     bool capture = false;     ///< capture the cell's traffic (harness/engine/cell_capture.hpp)
     std::string capture_off;  ///< when not capturing: why ("capture unavailable: ...")
+    StartBreaker* breaker = nullptr;  ///< the run's: servers that cannot start are not retried
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

@@ -161,6 +161,7 @@ private:
                                 ctx_.ports,
                                 ctx_.cancel};
             req.misbehaviours = cell_.misbehaviours;
+            req.breaker = ctx_.breaker;
             if (s_.servers > 1) {
                 // Two loopback addresses, so that each server sees the other as foreign
                 // (FXP: a PORT naming the other server is a third-party address).
@@ -186,9 +187,9 @@ private:
 
     void check_servers_alive() {
         for (auto& server : servers_) {
-            if (auto status = server->exited()) {
-                std::string crash = "server process exited with status " + std::to_string(*status) +
-                                    " during the cell";
+            Millis grace(r_.verdict == Verdict::pass ? 0 : 200);
+            if (auto how = server->exit_description(grace)) {
+                std::string crash = "server " + *how + " during the cell";
                 if (s_.server_role == Role::reference) {
                     error("the reference " + crash);
                 } else if (r_.verdict == Verdict::pass) {

@@ -170,6 +170,13 @@ public:
         }
         r.timing = clock.finish();
         r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
+        // Cut short by SIGINT/SIGTERM: whatever it saw, the cell did not finish.
+        if (config_.cancel.cancelled() && r.verdict != Verdict::pass &&
+            r.verdict != Verdict::unsupported && r.reason.rfind("interrupted", 0) != 0) {
+            r.verdict = Verdict::error;
+            r.reason = "interrupted" + (r.reason.empty() ? "" : " (" + r.reason + ")");
+            r.failure.reset();
+        }
         // Under a negative control the scenario must fail: a declared deviation says
         // nothing about that.
         if (!cell.under_control) {
@@ -258,6 +265,7 @@ private:
         ctx.clock = &clock;
         ctx.capture = capture_off_.empty();
         ctx.capture_off = capture_off_;
+        ctx.breaker = &breaker_;
         if (cell.scenario->client_under_test()) {
             run_client_cell(ctx, r, transcript);
         } else {
@@ -272,6 +280,7 @@ private:
     std::string setup_error_;
     std::string capture_off_;  // why cells are not captured; "" when they are
     EndpointChecks checks_;
+    StartBreaker breaker_;
 };
 
 }  // namespace

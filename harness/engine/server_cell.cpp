@@ -29,12 +29,11 @@ Target external_target(const CellContext& ctx, CellResult& r) {
 
 // A crash is the implementation's fault, whatever the steps saw.
 void judge_exit(ServerInstance& instance, CellResult& r, Transcript& transcript) {
-    auto status = instance.exited();
-    if (!status) {
+    auto how = instance.exit_description(r.verdict == Verdict::pass ? Millis(0) : Millis(200));
+    if (!how) {
         return;
     }
-    std::string crash =
-        "server process exited with status " + std::to_string(*status) + " during the session";
+    std::string crash = "server " + *how + " during the session";
     transcript.note("", crash);
     if (r.verdict == Verdict::pass) {
         r.verdict = Verdict::fail;
@@ -64,6 +63,7 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
                         ctx.credentials, ctx.prefix,           ctx.dir,           ctx.ports,
                         ctx.cancel};
     req.misbehaviours = cell.misbehaviours;
+    req.breaker = ctx.breaker;
     std::unique_ptr<ServerInstance> instance = ServerInstance::start(req);
     ctx.clock->setup_done();
     std::exception_ptr trouble;

@@ -143,6 +143,17 @@ Variables manifest_variables(const ServerManifest& manifest, const fs::path& pre
 }
 
 std::unique_ptr<ServerInstance> ServerInstance::start(const InstanceRequest& req) {
+    if (req.breaker == nullptr) {
+        return start_unguarded(req);
+    }
+    std::string name = req.manifest->name;
+    if (!req.misbehaviours.empty()) {
+        name += " (misbehaving: " + join(req.misbehaviours, " ") + ")";
+    }
+    return req.breaker->guard(name, req.cancel, [&] { return start_unguarded(req); });
+}
+
+std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRequest& req) {
     const ServerManifest& m = *req.manifest;
     std::unique_ptr<ServerInstance> inst(new ServerInstance());
     inst->request_ = req;
@@ -282,6 +293,16 @@ std::optional<int> ServerInstance::exited() {
         return process_->exit_status();
     }
     return std::nullopt;
+}
+
+std::optional<std::string> ServerInstance::exit_description(Millis grace) {
+    if (!process_) {
+        return std::nullopt;
+    }
+    if (grace > Millis(0)) {
+        process_->wait(Deadline::after(grace), request_.cancel);
+    }
+    return process_->exit_description();
 }
 
 void ServerInstance::stop() {

@@ -11,6 +11,7 @@
 #include "clients/reference/reference_session.hpp"
 #include "harness/core/deadline.hpp"
 #include "harness/core/variables.hpp"
+#include "harness/engine/start_breaker.hpp"
 #include "harness/proc/ports.hpp"
 #include "harness/proc/process.hpp"
 #include "harness/scenario/manifest.hpp"
@@ -59,12 +60,15 @@ struct InstanceRequest {
     std::vector<std::string> misbehaviours = {};
     /// The loopback address it listens on (FXP cells put their two servers on two).
     std::string host = "127.0.0.1";
+    /// The run's circuit breaker (start_breaker.hpp); null: every start is tried.
+    StartBreaker* breaker = nullptr;
 };
 
 class ServerInstance {
 public:
     /// Renders, starts and waits until ready. Throws HarnessError with one clear cause
-    /// (binary missing, exited at start with its stderr, not ready in time).
+    /// (binary missing, exited at start with its stderr, not ready in time), or at once
+    /// when the request's breaker says this server failed to start twice already.
     static std::unique_ptr<ServerInstance> start(const InstanceRequest& request);
     ~ServerInstance();
 
@@ -72,6 +76,10 @@ public:
     Target target() const;
     /// Exit status if the server process has died (a crash during a cell is a fail).
     std::optional<int> exited();
+    /// How it died, for reports ("exited on signal 11 (SIGSEGV)"); nullopt while it runs.
+    /// `grace`: how long to wait for a dying server's status (a crash reaches the harness
+    /// a moment after the client saw the connection close).
+    std::optional<std::string> exit_description(Millis grace = Millis(0));
     /// Stops the process group and reaps it. Idempotent.
     void stop();
     /// The test user's home: the root the server serves. Files the harness puts there
@@ -89,6 +97,7 @@ public:
 
 private:
     ServerInstance() = default;
+    static std::unique_ptr<ServerInstance> start_unguarded(const InstanceRequest& request);
 
     InstanceRequest request_;
     std::filesystem::path work_dir_;  // private, under the system temp dir

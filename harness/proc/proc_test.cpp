@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -66,8 +67,11 @@ TEST(Process, KillsChildIgnoringTerm) {
 TEST(Process, GrandchildrenAreGoneAfterStop) {
     become_subreaper();
     testing::TempDir dir("proc");
-    auto p = Process::start(
-        shell("sleep 30 & sleep 30 & echo $! > pids.tmp; mv pids.tmp pids; wait", dir));
+    // Without a PID namespace: the pid the shell writes is then one kill() understands.
+    ProcessSpec spec =
+        shell("sleep 30 & sleep 30 & echo $! > pids.tmp; mv pids.tmp pids; wait", dir);
+    spec.pid_namespace = false;
+    auto p = Process::start(spec);
     ASSERT_TRUE(testing::eventually([&] { return fs::exists(dir.path() / "pids"); }, 5000ms));
     int pgid = p->pid();
     EXPECT_TRUE(group_alive(pgid));
@@ -82,12 +86,25 @@ TEST(Process, GrandchildrenAreGoneAfterStop) {
 TEST(Process, OrphansOfADeadLeaderAreReaped) {
     become_subreaper();
     testing::TempDir dir("proc");
-    // The leader exits at once; its child (same group) lives on, reparented to us.
-    auto p = Process::start(shell("sleep 30 & exit 0", dir));
+    // Without a PID namespace the leader exits at once and its child (same group) lives
+    // on, reparented to us, until stop().
+    ProcessSpec spec = shell("sleep 30 & exit 0", dir);
+    spec.pid_namespace = false;
+    auto p = Process::start(spec);
     ASSERT_TRUE(p->wait(Deadline::after(2000ms), {}));
     EXPECT_TRUE(group_alive(p->pid()));
     p->stop();
     EXPECT_FALSE(group_alive(p->pid()));
+    // In its own PID namespace (root), the child ends with the leader, before any stop().
+    if (::geteuid() == 0) {
+        auto q = Process::start(shell("sleep 30 & exit 0", dir));
+        ASSERT_TRUE(q->wait(Deadline::after(2000ms), {}));
+        Deadline gone = Deadline::after(1000ms);
+        while (group_alive(q->pid()) && !gone.expired()) {
+            std::this_thread::sleep_for(5ms);
+        }
+        EXPECT_FALSE(group_alive(q->pid()));
+    }
 }
 
 TEST(Process, MissingBinaryThrowsClearly) {

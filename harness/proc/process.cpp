@@ -2,18 +2,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/error.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
-#include <boost/process/search_path.hpp>
-#include <boost/process/start_dir.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -21,54 +12,13 @@
 
 #include "harness/core/error.hpp"
 #include "harness/proc/orphans.hpp"
+#include "harness/proc/proc_table.hpp"
 
 namespace fc {
 
 namespace fs = std::filesystem;
-namespace bp = boost::process;
 
 namespace {
-
-// This process's environment with `overrides` applied in order (a later override of the same
-// name wins): an overridden name keeps its place, a new name is appended.
-std::vector<std::string> merged_environment(
-    const std::vector<std::pair<std::string, std::string>>& overrides) {
-    std::vector<std::string> out;
-    auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
-    for (char** e = ::environ; e != nullptr && *e != nullptr; ++e) {
-        out.emplace_back(*e);
-    }
-    for (const auto& override_entry : overrides) {
-        const std::string& name = override_entry.first;
-        std::string entry = name + "=" + override_entry.second;
-        auto same = std::find_if(out.begin(), out.end(),
-                                 [&](const std::string& s) { return name_of(s) == name; });
-        if (same != out.end()) {
-            *same = std::move(entry);
-        } else {
-            out.push_back(std::move(entry));
-        }
-    }
-    return out;
-}
-
-// Marks every descriptor above 2 close-on-exec, so a server never inherits the harness's
-// sockets or another server's files. Runs in the forked child: async-signal-safe calls only.
-void cloexec_from_3() {
-#ifdef SYS_close_range
-    constexpr unsigned close_range_cloexec = 1U << 2;  // CLOSE_RANGE_CLOEXEC, Linux >= 5.11
-    if (::syscall(SYS_close_range, 3U, ~0U, close_range_cloexec) == 0) {
-        return;
-    }
-#endif
-    struct rlimit lim {};
-    long max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY
-                      ? static_cast<long>(lim.rlim_cur)
-                      : 65536;
-    for (long fd = 3; fd < max_fd && fd < 65536; ++fd) {
-        ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
-    }
-}
 
 // A descriptor owned by this scope.
 struct Fd {
@@ -103,67 +53,17 @@ int shell_status(int wait_status) {
     return -1;
 }
 
-int spawn_in_group(const std::vector<std::string>& argv, const fs::path& cwd,
-                   const std::vector<std::pair<std::string, std::string>>& env, int stdin_fd,
-                   int stdout_fd, int stderr_fd) {
-    if (argv.empty() || argv.front().empty()) {
-        throw HarnessError("cannot start a process: empty command line");
+std::string describe_wait_status(int wait_status) {
+    if (WIFSIGNALED(wait_status)) {
+        int sig = WTERMSIG(wait_status);
+        const char* abbrev = ::sigabbrev_np(sig);
+        return "exited on signal " + std::to_string(sig) +
+               (abbrev != nullptr ? " (SIG" + std::string(abbrev) + ")" : std::string());
     }
-    const std::string& argv0 = argv.front();
-    fs::path exe = argv0;
-    if (argv0.find('/') == std::string::npos) {
-        exe = bp::search_path(argv0).string();
-        if (exe.empty()) {
-            throw HarnessError("cannot start " + argv0 + ": not found in PATH");
-        }
+    if (WIFEXITED(wait_status)) {
+        return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
     }
-    std::error_code ec;
-    if (!fs::exists(exe, ec)) {
-        throw HarnessError("cannot start " + argv0 + ": no such file");
-    }
-    if (fs::is_directory(exe, ec) || ::access(exe.c_str(), X_OK) != 0) {
-        throw HarnessError("cannot start " + argv0 + ": not executable");
-    }
-
-    // The child's environment is built here rather than with bp::environment: Boost 1.74's
-    // environment::find() compares a key against each entry with memcmp over the key's length,
-    // reading past the end of any shorter entry (ASan reports it).
-    std::vector<std::string> env_strings = merged_environment(env);
-    std::vector<char*> envp;
-    envp.reserve(env_strings.size() + 1);
-    for (std::string& entry : env_strings) {
-        envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-    char** envp_data = envp.data();
-    std::vector<std::string> args(argv.begin() + 1, argv.end());
-    fs::path dir = cwd.empty() ? fs::current_path() : cwd;
-
-    // In the child, before exec: a new process group, then the three standard descriptors.
-    auto setup = [stdin_fd, stdout_fd, stderr_fd, envp_data](auto& exec) {
-        exec.env = envp_data;
-        if (::setpgid(0, 0) != 0 || ::dup2(stdin_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 ||
-            ::dup2(stderr_fd, 2) < 0) {
-            exec.set_error(std::error_code(errno, std::system_category()), "child setup");
-            ::_exit(127);
-        }
-        cloexec_from_3();
-    };
-    // Spawned and registered under one lock: reap_orphans() never takes an owned child.
-    auto owned = lock_children();
-    try {
-        bp::child child(bp::exe = exe.string(), bp::args = args, bp::start_dir = dir.string(),
-                        bp::extend::on_exec_setup = setup);
-        int pid = child.id();
-        // Also set the group from the parent, so a signal sent right after start() reaches
-        // the new group even if the child has not run yet.
-        ::setpgid(pid, pid);
-        child.detach();  // reaped by waitpid in Process / run_command
-        own_child(pid);
-        return pid;
-    } catch (const bp::process_error& e) {
-        throw HarnessError("cannot start " + argv0 + ": " + e.code().message());
-    }
+    return "ended (wait status " + std::to_string(wait_status) + ")";
 }
 
 void kill_and_reap_group(int pgid, Millis limit) {
@@ -191,7 +91,8 @@ std::unique_ptr<Process> Process::start(const ProcessSpec& spec) {
     }
     Fd out{open_output(spec.stdout_path, argv0)};
     Fd err{open_output(spec.stderr_path, argv0)};
-    int pid = spawn_in_group(spec.argv, spec.cwd, spec.env, in.fd, out.fd, err.fd);
+    int pid =
+        spawn_in_group(spec.argv, spec.cwd, spec.env, in.fd, out.fd, err.fd, spec.pid_namespace);
     return std::unique_ptr<Process>(new Process(pid, spec.stderr_path));
 }
 
@@ -207,6 +108,7 @@ bool Process::reap_locked() {
     pid_t r = ::waitpid(pid_, &ws, WNOHANG);
     if (r == pid_) {
         status_ = shell_status(ws);
+        wait_status_ = ws;
         disown_child(pid_);
         return true;
     }
@@ -227,6 +129,14 @@ std::optional<int> Process::exit_status() {
     std::lock_guard lock(mutex_);
     reap_locked();
     return status_;
+}
+
+std::optional<std::string> Process::exit_description() {
+    std::lock_guard lock(mutex_);
+    if (!reap_locked()) {
+        return std::nullopt;
+    }
+    return wait_status_ ? describe_wait_status(*wait_status_) : "ended (status unknown)";
 }
 
 bool Process::wait(Deadline deadline, CancelToken cancel) {
@@ -251,7 +161,10 @@ void Process::stop(Millis grace) {
     if (group_cleaned_) {
         return;
     }
+    // What descends from the leader now (the group kill misses those that left the group).
+    std::vector<ProcEntry> tree;
     if (!reap_locked()) {
+        tree = descendants_of(pid_, read_proc_table());
         ::kill(-pid_, SIGTERM);
         Deadline deadline = Deadline::after(grace);
         Millis step(1);
@@ -261,6 +174,9 @@ void Process::stop(Millis grace) {
         }
     }
     if (!reap_locked()) {
+        for (const ProcEntry& e : descendants_of(pid_, read_proc_table())) {
+            tree.push_back(e);  // forked during the grace period
+        }
         ::kill(-pid_, SIGKILL);
         // After SIGKILL the leader dies promptly unless stuck in the kernel: bounded wait.
         Deadline deadline = Deadline::after(Millis(1000));
@@ -270,6 +186,7 @@ void Process::stop(Millis grace) {
     }
     // Session processes left behind (the leader is gone, the group may not be).
     kill_and_reap_group(pid_, Millis(500));
+    kill_tree(tree, Millis(500));
     group_cleaned_ = true;
 }
 

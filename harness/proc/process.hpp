@@ -1,6 +1,9 @@
 #pragma once
 // Child processes of the harness: servers and clients under test, each in its own process
-// group so that stopping one also stops everything it forked.
+// group and, when the harness may (root), in its own PID namespace, so that stopping one
+// also stops everything it forked, including session processes that left the group with
+// setsid (the kernel kills a namespace's processes when its first one ends). Without a
+// namespace, stop() also kills what /proc showed descending from the child.
 //
 // This header is the entry point of the proc layer: it also brings in run_command
 // (command.hpp), wait_ready (readiness.hpp) and become_subreaper (subreaper.hpp).
@@ -25,6 +28,10 @@ struct ProcessSpec {
     /// stdin opened for writing on the stderr log instead of /dev/null: vsftpd reports
     /// start-up errors on file descriptor 0.
     bool stdin_to_stderr_log = false;
+    /// Run in a new PID namespace (when permitted: root; else silently without). Nothing
+    /// the child starts can outlive it then. The pid the harness sees is a relay that
+    /// exits as the child does (same status or signal); see spawn.cpp.
+    bool pid_namespace = true;
 };
 
 /// A running child, leader of its own process group. stdin is /dev/null unless the spec
@@ -46,12 +53,16 @@ public:
     bool running();
     /// Shell-style status once the leader has exited: the exit code, or 128+signal.
     std::optional<int> exit_status();
+    /// How the leader ended, for reports: "exited with status 3", "exited on signal 11
+    /// (SIGSEGV)"; nullopt while it runs, "ended (status unknown)" if reaped elsewhere.
+    std::optional<std::string> exit_description();
     /// Waits for the leader to exit. True if it did; false on deadline or cancellation
     /// (cancellation is noticed within ~10 ms).
     bool wait(Deadline deadline, CancelToken cancel);
     /// SIGTERM to the group, up to `grace` for the leader to exit, then SIGKILL to the
-    /// group; reaps the leader and any group members reparented to us. Idempotent and
-    /// bounded in time (at most grace + ~1.5 s), never hangs.
+    /// group; reaps the leader and any group members reparented to us; then SIGKILLs (and
+    /// reaps) every process that descended from the leader when stop() began, if still the
+    /// same process (start time). Idempotent and bounded in time (at most grace + ~2 s).
     void stop(Millis grace = Millis(2000));
     /// The last `max_bytes` of the stderr file (whole lines where possible).
     std::string stderr_tail(std::size_t max_bytes = 2000) const;
@@ -66,18 +77,23 @@ private:
     std::filesystem::path stderr_path_;
     std::mutex mutex_;
     std::optional<int> status_;
+    std::optional<int> wait_status_;  // raw waitpid(2) status, when we reaped it
     bool group_cleaned_ = false;
 };
 
 /// Shell-style status from a waitpid(2) status word: exit code, or 128+signal.
 int shell_status(int wait_status);
 
+/// "exited with status 3" or "exited on signal 11 (SIGSEGV)" from a waitpid(2) status.
+std::string describe_wait_status(int wait_status);
+
 /// Low level: forks and execs `argv` as the leader of a new process group, with the given
-/// descriptors as its stdin, stdout and stderr (every other descriptor is closed on exec).
-/// Returns the pid. Throws HarnessError "cannot start <argv0>: <reason>".
+/// descriptors as its stdin, stdout and stderr (every other descriptor is closed on exec),
+/// optionally in a new PID namespace (ProcessSpec::pid_namespace). Returns the pid. Throws
+/// HarnessError "cannot start <argv0>: <reason>" (spawn.cpp).
 int spawn_in_group(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
                    const std::vector<std::pair<std::string, std::string>>& env, int stdin_fd,
-                   int stdout_fd, int stderr_fd);
+                   int stdout_fd, int stderr_fd, bool pid_namespace = false);
 
 /// Kills process group `pgid` with SIGKILL and reaps members that are our children, until
 /// the group is empty or `limit` has passed.

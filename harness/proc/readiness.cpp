@@ -103,10 +103,9 @@ Readiness wait_ready(const std::string& host, std::uint16_t port, const std::str
     std::string last;  // the last probe's failure, for the final message
     while (true) {
         if (process != nullptr && !process->running()) {
-            std::optional<int> status = process->exit_status();
+            std::string how = process->exit_description().value_or("exited");
             std::string tail = process->stderr_tail(1000);
-            return finish("exited with status " + std::to_string(status.value_or(-1)) +
-                          " before it was ready" + (tail.empty() ? "" : ": " + tail));
+            return finish(how + " before it was ready" + (tail.empty() ? "" : ": " + tail));
         }
         if (cancel.cancelled()) {
             return finish("cancelled while waiting for " + where);

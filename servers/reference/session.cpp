@@ -2,10 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -42,6 +45,16 @@ std::string remote_of(int fd, std::string* ip) {
 template <typename T>
 const VfsError* error_of(const std::variant<T, VfsError>& v) {
     return std::get_if<VfsError>(&v);
+}
+
+// crash-after-login: dies as a server with a memory error does (SIGSEGV), without leaving
+// a core file in the run folder.
+[[noreturn]] void crash() {
+    struct rlimit no_core {};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::signal(SIGSEGV, SIG_DFL);
+    ::raise(SIGSEGV);
+    std::abort();
 }
 
 const std::set<std::string> kBeforeAuth = {"AUTH", "FEAT", "QUIT", "HOST"};
@@ -193,6 +206,11 @@ void Session::run() {
             return;
         }
     }
+    if (bad("never-greet")) {
+        pause(Millis(24 * 3600 * 1000));  // until the server stops
+        end("never greeted (misbehaviour)");
+        return;
+    }
     reply(220, {"ftps-conform reference server ready"}, false, true);
     while (!closing_) {
         std::string line;
@@ -302,6 +320,9 @@ void Session::dispatch(const Command& cmd) {
             logged_in_ = true;
             data_tls_count_ = 0;
             reply(230, "User logged in");
+            if (bad("crash-after-login")) {
+                crash();
+            }
         } else {
             pending_user_.clear();
             reply(530, "Login incorrect");

@@ -538,6 +538,11 @@ void Session::cmd_transfer(const Command& cmd) {
                 if (n == 0 || !send(std::string_view(buf, static_cast<std::size_t>(n)))) {
                     break;
                 }
+                if (bad("transfer-stalls") && bytes >= kTailLostLimit) {
+                    pause(Millis(24 * 3600 * 1000));  // until the server stops
+                    problem = "stalled (misbehaviour)";
+                    break;
+                }
             }
         }
         if (watch) {
