@@ -73,6 +73,38 @@ void cloexec_from_3() {
     }
 }
 
+// Closes every descriptor above 2 except `keep` (-1: none). The relay and init never exec,
+// so close-on-exec does nothing for them: without this they would hold, for the whole life
+// of their command, every descriptor the harness had open when it forked, among them the
+// start-report pipe of a process another thread was starting at that moment, whose
+// spawn_in_group then waited for that pipe's end until this command exited (the hang
+// under --jobs), and the listening sockets of other cells' servers.
+void close_from_3_except(int keep) {
+    auto close_range_of = [](unsigned first, unsigned last) {
+        if (first > last) {
+            return;
+        }
+#ifdef SYS_close_range
+        if (::syscall(SYS_close_range, first, last, 0U) == 0) {
+            return;
+        }
+#endif
+        struct rlimit lim {};
+        unsigned max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY
+                              ? static_cast<unsigned>(lim.rlim_cur)
+                              : 65536U;
+        for (unsigned fd = first; fd <= last && fd < max_fd && fd < 65536U; ++fd) {
+            ::close(static_cast<int>(fd));
+        }
+    };
+    if (keep < 3) {
+        close_range_of(3U, ~0U);
+        return;
+    }
+    close_range_of(3U, static_cast<unsigned>(keep) - 1U);
+    close_range_of(static_cast<unsigned>(keep) + 1U, ~0U);
+}
+
 // Ends this process the way `wait_status` says its child ended: the same exit code, or
 // the same signal (without a core file; the child's core, if any, is the one that counts).
 [[noreturn]] void exit_like(int wait_status) {
@@ -125,6 +157,7 @@ void enter_pid_namespace(int report_fd) {
             return;
         }
         ::close(report_fd);
+        close_from_3_except(status_pipe[1]);
         while (true) {
             int ws = 0;
             pid_t r = ::waitpid(-1, &ws, 0);
@@ -143,6 +176,7 @@ void enter_pid_namespace(int report_fd) {
     ::prctl(PR_SET_NAME, "fc-pidns-relay");
     ::close(status_pipe[1]);
     ::close(report_fd);
+    close_from_3_except(status_pipe[0]);
     struct sigaction ign {};
     ign.sa_handler = SIG_IGN;
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
@@ -238,13 +272,19 @@ int spawn_in_group(const std::vector<std::string>& argv, const fs::path& cwd,
     }
     ChildPlan plan{exe_text.c_str(), argv_ptrs.data(), env_ptrs.data(), dir.c_str(),  stdin_fd,
                    stdout_fd,        stderr_fd,        report[1],       pid_namespace};
-    // Spawned and registered under one lock: reap_orphans() never takes an owned child.
+    // Spawned and registered under one lock: reap_orphans() never takes an owned child. The
+    // lock is let go before waiting for the exec (two more forks with a namespace), so other
+    // threads' starts do not queue behind this one.
     auto owned = lock_children();
     pid_t pid = ::fork();
     if (pid == 0) {
         child_main(plan);
     }
     int fork_errno = errno;
+    if (pid > 0) {
+        own_child(pid);
+    }
+    owned.unlock();
     ::close(report[1]);
     if (pid < 0) {
         ::close(report[0]);
@@ -260,12 +300,12 @@ int spawn_in_group(const std::vector<std::string>& argv, const fs::path& cwd,
     ::close(report[0]);
     if (n > 0) {
         ::waitpid(pid, nullptr, 0);  // it exits at once after reporting
+        disown_child(pid);
         const char* stage = msg[0] == kExec    ? ""
                             : msg[0] == kSetup ? " (child set-up)"
                                                : " (pid namespace)";
         throw HarnessError("cannot start " + argv0 + ": " + std::strerror(msg[1]) + stage);
     }
-    own_child(pid);
     return pid;
 }
 
