@@ -37,7 +37,12 @@ void DataWorker::run() {
     std::unique_ptr<DataConnection> conn = std::move(job_.connection);
     if (!conn && job_.listener) {
         std::string error;
-        conn = job_.listener->accept(job_.deadline, token, &error);
+        std::vector<std::string> refused;
+        conn = job_.listener->accept(job_.deadline, token, &error, job_.expected_peer, &refused);
+        for (const auto& from : refused) {
+            out.notes.push_back("data connection from " + from + " closed: not the server's " +
+                                "address " + job_.expected_peer + " (RFC 2577 4)");
+        }
         if (!conn) {
             out.connect_error = "no data connection from the server: " + error;
         } else {

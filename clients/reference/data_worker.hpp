@@ -18,6 +18,9 @@ namespace fc {
 struct DataJob {
     std::unique_ptr<DataConnection> connection;  ///< passive modes: already connected
     std::unique_ptr<DataListener> listener;      ///< active modes: the server connects here
+    /// active modes: the server's address on the control connection; a data connection
+    /// from any other address is closed (RFC 2577 4). "" accepts any.
+    std::string expected_peer;
     bool protect = true;
     TlsClientOptions tls;  ///< `resume` must stay valid until join()
     bool upload = false;

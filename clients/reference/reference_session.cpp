@@ -157,7 +157,28 @@ void Session::execute(const SendStep& step) {
     }
     std::string line = text(step.line);
     last_sent_ = line.rfind("PASS ", 0) == 0 ? "PASS ******" : line;
-    judge_io(channel_.send_line(line, deadline()), "sent");
+    IoResult r = channel_.send_line(line, deadline());
+    if (!r.ok() && (r.status == IoStatus::closed || r.status == IoStatus::failed) &&
+        next_expect_allows_close()) {
+        // The server closed the connection before this command (after a reply the
+        // scenario accepted): the next <expect close="allowed"> judges the close.
+        transcript_.note("ctrl", "not sent: the connection is closed (" + r.error + ")");
+        return;
+    }
+    judge_io(r, "sent");
+}
+
+bool Session::next_expect_allows_close() const {
+    std::size_t next = static_cast<std::size_t>(index_);  // index_ counts from 1
+    if (next >= scenario_.steps.size()) {
+        return false;
+    }
+    const Step& step = scenario_.steps[next];
+    if (std::holds_alternative<ExpectCloseStep>(step.body)) {
+        return true;
+    }
+    const auto* expect = std::get_if<ExpectStep>(&step.body);
+    return expect != nullptr && (expect->close_acceptable || expect->close_after_421);
 }
 
 void Session::execute(const SendRawStep& step) {
@@ -214,8 +235,14 @@ void Session::execute(const ExpectStep& step) {
     if (!require_connection()) {
         return;
     }
-    if (step.close_acceptable) {
+    if (step.close_acceptable || step.close_after_421) {
         ReplyResult r = channel_.read_reply(deadline());
+        if (!r.reply && step.close_after_421 &&
+            (r.status == IoStatus::closed || r.status == IoStatus::failed)) {
+            fail("", step.reply.describe() + ", or a 421 before the server closes",
+                 "the connection closed without a 421: " + r.error);
+            return;
+        }
         if (!r.reply && (r.status == IoStatus::closed || r.status == IoStatus::failed)) {
             // A safe refusal the scenario allows: nothing more can be checked.
             transcript_.note("ctrl", "closed by the server (close=\"allowed\"): scenario ends");
@@ -227,7 +254,14 @@ void Session::execute(const ExpectStep& step) {
             if (step_->if_reply.empty()) {
                 last_expect_code_ = r.reply->code;
             }
-            judge_reply(step.reply, *r.reply);
+            if (judge_reply(step.reply, *r.reply) && r.reply->code == 421) {
+                // RFC 959 4.2: 421 announces that the server closes the control connection.
+                transcript_.note("ctrl", std::string("421: the server closes the connection (close=\"") +
+                                             (step.close_after_421 ? "after-421" : "allowed") +
+                                             "\"): scenario ends");
+                channel_.close(Deadline::after(Millis(100)));
+                ended_ = true;
+            }
             return;
         }
         // Timeouts and malformed replies are judged like any other <expect>'s.

@@ -59,6 +59,8 @@ private:
     void error(std::string why);
     std::string text(const std::string& raw) const;
     bool require_connection();
+    /// True when the step after this one is an <expect close="allowed">.
+    bool next_expect_allows_close() const;
     void judge_io(const IoResult& r, const std::string& what);
     std::optional<Reply> reply_for(const std::string& expected, Deadline deadline);
     std::optional<Reply> reply_for(const std::string& expected) {

@@ -156,6 +156,7 @@ void Session::execute(const TransferStep& step) {
     DataJob job;
     job.connection = std::move(data_connection_);
     job.listener = std::move(data_listener_);
+    job.expected_peer = channel_.peer_ip();
     job.protect = step.protect;
     job.tls = data_tls();
     job.tls.resume = offered.get();

@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 75> kMisbehaviours{
+constexpr std::array<std::string_view, 80> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -107,6 +107,11 @@ constexpr std::array<std::string_view, 75> kMisbehaviours{
     "tls13-disabled",       // never negotiates TLS 1.3 (highest version TLS 1.2)
     "auth-ssl-refused",     // answers 504 to AUTH SSL although configured to accept it
     "auth-ssl-clear-data",  // accepts AUTH SSL but keeps data connections clear until PROT P
+    "port-privileged-accepted",  // accepts PORT/EPRT naming a port below 1024 (RFC 2577 3)
+    "user-unknown-530",          // answers 530 to USER naming an unknown user (RFC 2577 7)
+    "login-attempts-unlimited",  // never closes the session after failed logins (RFC 2577 5)
+    "login-close-without-421",   // after the third failed login answers 530 and closes,
+                                 // without the 421 (RFC 2577 5)
     // Misbehaviours that test clients (client-side scenarios, issue 7):
     "cert-untrusted",        // presents a server certificate signed by a CA the run does not trust
     "cert-expired",          // presents an expired server certificate (trusted CA, right names)
@@ -116,6 +121,9 @@ constexpr std::array<std::string_view, 75> kMisbehaviours{
     "multiline-tricky",      // multi-line replies whose continuation lines look like final lines
     "pasv-foreign-address",  // PASV answers 127.0.0.2 (nothing listens there), not 127.0.0.1
     "replies-slow",          // waits 0.25 s before every reply but the greeting
+    "port-connect-foreign-source",  // makes every PORT/EPRT data connection after its first
+                                    // from 127.0.0.2, not from the control connection's
+                                    // address (RFC 2577 4)
     // Faults the harness must survive (its own tests, harness/engine/fault_test.cpp; no
     // scenario's negative control uses them):
     "never-greet",        // accepts connections and never sends the 220 greeting

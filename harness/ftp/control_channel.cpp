@@ -1,6 +1,30 @@
 #include "harness/ftp/control_channel.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 namespace fc {
+
+std::string ControlChannel::peer_ip() const {
+    if (!fd_) {
+        return "";
+    }
+    sockaddr_storage sa{};
+    socklen_t len = sizeof sa;
+    if (::getpeername(fd_.get(), reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+        return "";
+    }
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* addr = sa.ss_family == AF_INET6
+                           ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr)
+                           : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&sa)->sin_addr);
+    if (::inet_ntop(sa.ss_family, addr, text, sizeof text) == nullptr) {
+        return "";
+    }
+    return text;
+}
+
 
 ControlChannel::ControlChannel(Transcript& transcript, CancelToken cancel)
     : transcript_(transcript), cancel_(cancel) {}

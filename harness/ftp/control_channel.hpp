@@ -43,6 +43,8 @@ public:
     TlsHandshakeResult start_tls(const TlsClientOptions& options, Deadline deadline);
 
     bool connected() const { return static_cast<bool>(fd_); }
+    /// The server's numeric address on this connection ("" when not connected).
+    std::string peer_ip() const;
     bool is_protected() const { return tls_ != nullptr; }
     /// Facts of the control connection's TLS session; nullptr before a handshake.
     const TlsFacts* tls_facts() const;

@@ -223,13 +223,22 @@ std::unique_ptr<DataListener> DataListener::open(const std::string& host, std::s
 }
 
 std::unique_ptr<DataConnection> DataListener::accept(Deadline deadline, CancelToken cancel,
-                                                     std::string* error) {
-    std::string peer;
-    UniqueFd fd = tcp_accept(fd_.get(), deadline, cancel, error, &peer);
-    if (!fd) {
-        return nullptr;
+                                                     std::string* error,
+                                                     const std::string& expected_peer,
+                                                     std::vector<std::string>* refused) {
+    while (true) {
+        std::string peer;
+        UniqueFd fd = tcp_accept(fd_.get(), deadline, cancel, error, &peer);
+        if (!fd) {
+            return nullptr;
+        }
+        if (expected_peer.empty() || peer == expected_peer) {
+            return std::make_unique<DataConnection>(std::move(fd), peer, cancel);
+        }
+        if (refused != nullptr) {
+            refused->push_back(peer);
+        }
     }
-    return std::make_unique<DataConnection>(std::move(fd), peer, cancel);
 }
 
 std::string make_payload(std::uint64_t size) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/core/data_mode.hpp"
 #include "harness/core/deadline.hpp"
@@ -93,9 +94,13 @@ public:
     static std::unique_ptr<DataListener> open(const std::string& host, std::string* error);
     const std::string& host() const { return host_; }
     std::uint16_t port() const { return port_; }
-    /// Waits for the server's connection.
+    /// Waits for the server's connection. With `expected_peer` (a numeric address), a
+    /// connection from any other address is closed at once, noted in `*refused`, and the
+    /// wait goes on (RFC 2577 4: the client verifies who connected).
     std::unique_ptr<DataConnection> accept(Deadline deadline, CancelToken cancel,
-                                           std::string* error);
+                                           std::string* error,
+                                           const std::string& expected_peer = "",
+                                           std::vector<std::string>* refused = nullptr);
 
 private:
     DataListener(UniqueFd fd, std::string host, std::uint16_t port)

@@ -217,6 +217,25 @@ TEST(Levels, ConflictsAreLoadedAndCheckedAgainstRequires) {
     EXPECT_NE(diags[1].message.find("both required"), std::string::npos);
 }
 
+TEST(Levels, CloseAfter421LoadsAndUnknownCloseValuesAreRefused) {
+    std::vector<Diagnostic> diags;
+    auto s = load_text("close421", "info", "",
+                       "<send>PASS x</send>\n"
+                       "<expect code=\"530|421\" reason=\"r\" close=\"after-421\"/>\n",
+                       diags);
+    ASSERT_TRUE(s) << dump(diags);
+    const auto& e = std::get<ExpectStep>(s->steps[3].body);  // after connect, 220, PASS
+    EXPECT_TRUE(e.close_after_421);
+    EXPECT_FALSE(e.close_acceptable);
+    diags.clear();
+    EXPECT_FALSE(load_text("closebad", "info", "",
+                           "<send>PASS x</send>\n<expect code=\"530\" close=\"sometimes\"/>\n",
+                           diags));
+    ASSERT_FALSE(diags.empty());
+    EXPECT_NE(diags[0].message.find("use allowed or after-421"), std::string::npos)
+        << diags[0].message;
+}
+
 TEST(Levels, StepAttributesForAllowedOutcomesLoad) {
     std::vector<Diagnostic> diags;
     auto s = load_text("steps", "info", "",

@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, 8> kExpectAttrs{"if",   "unless", "timeou
                                                        "code", "text",   "reason",  "close"};
 constexpr std::array<std::string_view, 6> kLoginAttrs{"if",       "unless", "timeout",
                                                       "if-reply", "user",   "password"};
-constexpr std::array<std::string_view, 1> kCloseValues{"allowed"};
+constexpr std::array<std::string_view, 2> kCloseValues{"allowed", "after-421"};
 constexpr std::array<std::string_view, 1> kExpectChildren{"line"};
 constexpr std::array<std::string_view, 0> kNone{};
 
@@ -64,7 +64,10 @@ ExpectStep load_expect(XmlFile& f, pugi::xml_node node) {
         check_regex(f, line, "", re);
         r.line_regexes.push_back(std::move(re));
     }
-    step.close_acceptable = choice_attr(f, node, "close", kCloseValues).has_value();
+    if (auto close = choice_attr(f, node, "close", kCloseValues)) {
+        step.close_acceptable = *close == "allowed";
+        step.close_after_421 = *close == "after-421";
+    }
     return step;
 }
 

@@ -69,8 +69,12 @@ struct SendStep {
 struct ExpectStep {
     ReplyExpectation reply;
     /// close="allowed": the server may close the connection instead of replying (a safe
-    /// refusal); the scenario then ends there and passes.
+    /// refusal), or reply 421 (which announces the close); the scenario then ends there and
+    /// passes.
     bool close_acceptable = false;
+    /// close="after-421": a 421 reply ends the scenario there (it passes); a close without
+    /// a 421 first fails the step (RFC 2577 5).
+    bool close_after_421 = false;
 };
 /// TLS handshake as client on the control connection.
 struct TlsHandshakeStep {

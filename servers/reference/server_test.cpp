@@ -1051,3 +1051,31 @@ TEST_F(RefServerRealServer, TransferBlocksControlLeavesAborUnanswered) {
     ASSERT_TRUE(c.ctrl().send_line("ABOR", in(2000ms)).ok());
     EXPECT_FALSE(c.reply(1000ms)) << "ABOR answered during the transfer";
 }
+
+// RFC 2577: USER answers every name alike; the third failed login ends the session with a
+// 421; PORT and EPRT to a port below 1024 are refused 504 and the session goes on.
+TEST_F(RefServerRealServer, FailedLoginsEndWith421AndPrivilegedPortsAreRefused) {
+    RefServer server;
+    ASSERT_TRUE(server.start());
+
+    Client a;
+    ASSERT_TRUE(a.connect(server.port()));
+    ASSERT_TRUE(a.auth_tls());
+    EXPECT_EQ(a.code("USER nosuchuser"), 331) << a.transcript();
+    EXPECT_EQ(a.code("PASS x"), 530) << a.transcript();
+    EXPECT_EQ(a.code(std::string("USER ") + kUser), 331) << a.transcript();
+    EXPECT_EQ(a.code("PASS wrong"), 530) << a.transcript();
+    EXPECT_EQ(a.code(std::string("USER ") + kUser), 331) << a.transcript();
+    EXPECT_EQ(a.code("PASS wrong"), 421) << a.transcript();
+    EXPECT_FALSE(a.reply(2000ms).has_value());
+    EXPECT_EQ(a.last_status(), fc::IoStatus::closed) << a.last_error();
+
+    Client b;
+    ASSERT_TRUE(b.connect(server.port()));
+    ASSERT_TRUE(b.auth_tls());
+    ASSERT_TRUE(b.login());
+    EXPECT_EQ(b.code("PORT 127,0,0,1,0,25"), 504) << b.transcript();
+    EXPECT_EQ(b.code("EPRT |1|127.0.0.1|1023|"), 504) << b.transcript();
+    EXPECT_EQ(b.code("EPRT |1|127.0.0.1|1024|"), 200) << b.transcript();
+    EXPECT_EQ(b.code("NOOP"), 200) << b.transcript();
+}

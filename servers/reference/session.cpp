@@ -18,6 +18,9 @@ namespace fc::ref {
 
 namespace {
 
+/// RFC 2577 5: failed logins before the session is closed (the RFC suggests 3 to 5).
+constexpr int kMaxFailedLogins = 3;
+
 /// "ip:port" of the socket's remote end.
 std::string remote_of(int fd, std::string* ip) {
     sockaddr_storage sa{};
@@ -303,9 +306,13 @@ void Session::dispatch(const Command& cmd) {
             reply(501, "USER needs a user name");
             return;
         }
+        bool anon = has("anonymous") && (cmd.arg == "anonymous" || cmd.arg == "ftp");
+        if (!anon && cmd.arg != config_.user && bad("user-unknown-530")) {
+            reply(530, "Unknown user " + cmd.arg);
+            return;
+        }
         pending_user_ = cmd.arg;
         user_given_ = true;
-        bool anon = has("anonymous") && (cmd.arg == "anonymous" || cmd.arg == "ftp");
         reply(331,
               anon ? "Anonymous login ok, send any password" : "Password required for " + cmd.arg);
     } else if (v == "PASS") {
@@ -325,6 +332,17 @@ void Session::dispatch(const Command& cmd) {
             }
         } else {
             pending_user_.clear();
+            // RFC 2577 5: after a small number of attempts (3-5) the server should close the
+            // control connection, with a 421 before closing.
+            if (++failed_logins_ >= kMaxFailedLogins && !bad("login-attempts-unlimited")) {
+                if (bad("login-close-without-421")) {
+                    reply(530, "Login incorrect");
+                } else {
+                    reply(421, "Too many failed logins, closing control connection");
+                }
+                end("too many failed logins");
+                return;
+            }
             reply(530, "Login incorrect");
         }
     } else if (v == "QUIT") {

@@ -99,6 +99,7 @@ private:
     // login
     std::string pending_user_;
     bool user_given_ = false;
+    int failed_logins_ = 0;  ///< RFC 2577 5: the third one ends the session with 421
     bool logged_in_ = false;
     // security state
     bool pbsz_ = false;

@@ -245,6 +245,15 @@ void Session::cmd_port(const Command& cmd) {
         reply(501, "Bad port number");
         return;
     }
+    if (port < 1024 && !bad("port-privileged-accepted")) {
+        // RFC 2577 3: no data connections to well-known ports (the bounce attack); 504 is
+        // the suggested reply.
+        log_.write(log_.event(id_, "refused")
+                       .str("what", "privileged-port")
+                       .str("detail", cmd.verb + " to port " + std::to_string(port)));
+        reply(504, cmd.verb + " to a port below 1024 is refused");
+        return;
+    }
     if (epsv_all_ && !bad("epsv-all-ignored")) {
         reply(520, cmd.verb + " refused after EPSV ALL, use EPSV");
         return;
@@ -268,7 +277,13 @@ void Session::cmd_port(const Command& cmd) {
 UniqueFd Session::open_data_connection(std::string* error) {
     Deadline until = Deadline::after(kDataConnectTimeout);
     if (data_mode_ == "port" || data_mode_ == "eprt") {
-        return tcp_connect(port_host_, port_port_, until, stop_, error);
+        // port-connect-foreign-source: every active data connection after the server's
+        // first comes from 127.0.0.2, another address than the control connection's (a
+        // client should refuse it, RFC 2577 4); the first shows the client can do active.
+        static std::atomic<int> active_connections{0};
+        bool foreign = bad("port-connect-foreign-source") && active_connections++ > 0;
+        return tcp_connect(port_host_, port_port_, until, stop_, error,
+                           foreign ? "127.0.0.2" : "");
     }
     while (pasv_listener_) {
         std::string ip;
