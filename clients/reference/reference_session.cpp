@@ -256,9 +256,10 @@ void Session::execute(const ExpectStep& step) {
             }
             if (judge_reply(step.reply, *r.reply) && r.reply->code == 421) {
                 // RFC 959 4.2: 421 announces that the server closes the control connection.
-                transcript_.note("ctrl", std::string("421: the server closes the connection (close=\"") +
-                                             (step.close_after_421 ? "after-421" : "allowed") +
-                                             "\"): scenario ends");
+                transcript_.note("ctrl",
+                                 std::string("421: the server closes the connection (close=\"") +
+                                     (step.close_after_421 ? "after-421" : "allowed") +
+                                     "\"): scenario ends");
                 channel_.close(Deadline::after(Millis(100)));
                 ended_ = true;
             }

@@ -102,11 +102,11 @@ constexpr std::array<std::string_view, 80> kMisbehaviours{
     "rein-ignored",               // answers 200 to REIN without resetting the TLS session
     "client-cert-valid-refused",  // refuses every client certificate, even a valid one from the
                                   // trusted CA
-    "tls10-accepted",       // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
-    "tls11-accepted",       // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
-    "tls13-disabled",       // never negotiates TLS 1.3 (highest version TLS 1.2)
-    "auth-ssl-refused",     // answers 504 to AUTH SSL although configured to accept it
-    "auth-ssl-clear-data",  // accepts AUTH SSL but keeps data connections clear until PROT P
+    "tls10-accepted",            // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
+    "tls11-accepted",            // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
+    "tls13-disabled",            // never negotiates TLS 1.3 (highest version TLS 1.2)
+    "auth-ssl-refused",          // answers 504 to AUTH SSL although configured to accept it
+    "auth-ssl-clear-data",       // accepts AUTH SSL but keeps data connections clear until PROT P
     "port-privileged-accepted",  // accepts PORT/EPRT naming a port below 1024 (RFC 2577 3)
     "user-unknown-530",          // answers 530 to USER naming an unknown user (RFC 2577 7)
     "login-attempts-unlimited",  // never closes the session after failed logins (RFC 2577 5)

@@ -16,15 +16,15 @@ std::string ControlChannel::peer_ip() const {
         return "";
     }
     char text[INET6_ADDRSTRLEN] = {};
-    const void* addr = sa.ss_family == AF_INET6
-                           ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr)
-                           : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&sa)->sin_addr);
+    const void* addr =
+        sa.ss_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&sa)->sin_addr);
     if (::inet_ntop(sa.ss_family, addr, text, sizeof text) == nullptr) {
         return "";
     }
     return text;
 }
-
 
 ControlChannel::ControlChannel(Transcript& transcript, CancelToken cancel)
     : transcript_(transcript), cancel_(cancel) {}

@@ -282,8 +282,7 @@ UniqueFd Session::open_data_connection(std::string* error) {
         // client should refuse it, RFC 2577 4); the first shows the client can do active.
         static std::atomic<int> active_connections{0};
         bool foreign = bad("port-connect-foreign-source") && active_connections++ > 0;
-        return tcp_connect(port_host_, port_port_, until, stop_, error,
-                           foreign ? "127.0.0.2" : "");
+        return tcp_connect(port_host_, port_port_, until, stop_, error, foreign ? "127.0.0.2" : "");
     }
     while (pasv_listener_) {
         std::string ip;
