@@ -6,7 +6,9 @@
 // folders, and the environment every child inherits) or by the run folder.
 #include <gtest/gtest.h>
 #include <signal.h>
+
 #include <unistd.h>
+#include <csignal>
 
 #include <atomic>
 #include <cstdlib>
@@ -61,6 +63,7 @@ std::pair<int, int> vsftpd_listener_with_session(const fs::path& root) {
 class CellLifetimeRealServer : public ::testing::Test {
 protected:
     void SetUp() override {
+        std::signal(SIGPIPE, SIG_IGN);  // as the CLI does: a killed server's socket may be written
         become_subreaper();
         // Servers' work folders go under the test's folder, and every child inherits it.
         const char* old = std::getenv("TMPDIR");

@@ -43,7 +43,7 @@ std::string read_if_present(const fs::path& path) {
 }
 
 // ${give_up}: three fifths of the action's deadline in whole seconds, at least 1 (18 of 30,
-// 4 of 8): time for the client to end by itself before the harness stops it as hung. The
+// 6 of 10): time for the client to end by itself before the harness stops it as hung. The
 // other two fifths are for starting and exiting: a JVM or two Go processes take 2-3 s of a
 // 7 s deadline on a loaded 2-core machine (four fifths of 7 left commons-net and rclone hung).
 long give_up_seconds(Millis deadline) {

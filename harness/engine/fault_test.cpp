@@ -6,9 +6,11 @@
 // server's manifest with a misbehaviour switched on, or `sleep`, loaded as --endpoints are.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <algorithm>
 #include <fstream>
@@ -92,6 +94,9 @@ std::string bare(const std::string& name, const std::string& binary, const std::
 
 class FaultRealServer : public ::testing::Test {
 protected:
+    // The CLI ignores SIGPIPE (harness/cli/signals.cpp); run_plan called from a test must
+    // too: writing to a server that just crashed would otherwise kill the test process.
+    void SetUp() override { std::signal(SIGPIPE, SIG_IGN); }
     void add_server(const std::string& name, const std::string& manifest) {
         write(dir_.path() / "ep" / name / "manifest.xml", manifest);
     }
