@@ -17,7 +17,11 @@ std::vector<const Deviation*> deviations_for(const PlannedCell& cell) {
 }
 
 void apply_deviations(const std::vector<const Deviation*>& declared, CellResult& r) {
-    if (declared.empty() || (r.verdict != Verdict::fail && r.verdict != Verdict::pass)) {
+    // A cell whose steps passed but whose wire assertions could not be judged.
+    const bool unjudged =
+        r.verdict == Verdict::unsupported && r.properties.count("wire.unjudged") != 0;
+    if (declared.empty() ||
+        (r.verdict != Verdict::fail && r.verdict != Verdict::pass && !unjudged)) {
         return;
     }
     auto text = [](const Deviation& d) {
@@ -44,11 +48,15 @@ void apply_deviations(const std::vector<const Deviation*>& declared, CellResult&
     }
     for (const Deviation* d : declared) {
         if (d->intermittent) {
+            std::string unjudged_reason = unjudged ? "; " + r.reason : std::string();
             r.verdict = Verdict::xfail;
-            r.reason = "intermittent " + text(*d) + " — did not occur this time";
+            r.reason = "intermittent " + text(*d) + " — did not occur this time" + unjudged_reason;
             r.properties["deviation.intermittent"] = "did not occur";
             return;
         }
+    }
+    if (unjudged) {
+        return;  // unsupported stays: only a pass can be an xpass
     }
     r.verdict = Verdict::xpass;
     r.reason = "passed although " + text(*declared.front());
