@@ -34,7 +34,13 @@ int count_of(const std::string& marker) {
     for (const ProcEntry& e : read_proc_table()) {
         std::ifstream in("/proc/" + std::to_string(e.pid) + "/cmdline");
         std::string cmdline((std::istreambuf_iterator<char>(in)), {});
-        n += cmdline.find(marker) != std::string::npos && e.state != 'Z' ? 1 : 0;
+        // The relay and init of a PID namespace carry their command's line as arguments;
+        // only the command's own processes count.
+        std::ifstream comm_in("/proc/" + std::to_string(e.pid) + "/comm");
+        std::string comm;
+        std::getline(comm_in, comm);
+        bool starter = comm.rfind("fc-pidns", 0) == 0 || comm.rfind("ftps-conform-pi", 0) == 0;
+        n += cmdline.find(marker) != std::string::npos && e.state != 'Z' && !starter ? 1 : 0;
     }
     return n;
 }
