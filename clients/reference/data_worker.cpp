@@ -53,7 +53,30 @@ void DataWorker::run() {
     if (conn) {
         conn->set_cancel(token);
     }
-    if (conn && job_.protect) {
+    if (conn && job_.protect && !job_.garbage.empty()) {
+        IoResult sent = conn->send(job_.garbage, job_.deadline);
+        hello_sent_.store(true);
+        out.handshake_status = IoStatus::failed;
+        out.handshake_error = "no handshake: the client sent plaintext instead of a ClientHello";
+        out.notes.push_back("data: sent " + std::to_string(job_.garbage.size()) +
+                            " bytes of plaintext instead of a ClientHello" +
+                            (sent.ok() ? "" : " (" + sent.error + ")"));
+        // What the server does now: close (the RFC 4217 10.2 way), answer with a TLS alert,
+        // or send something that is not TLS at all, which counts as data.
+        out.received = conn->receive_all(job_.deadline, 1 << 20);
+        const std::string& head = out.received.head;
+        out.alert_back = !head.empty() && head.size() == out.received.bytes && head[0] == 0x15;
+        out.notes.push_back(
+            "data: " +
+            (out.received.bytes == 0 ? std::string("the server sent nothing back")
+             : out.alert_back ? "the server answered with " + std::to_string(out.received.bytes) +
+                                    " bytes of TLS alert records"
+                              : "the server sent " + std::to_string(out.received.bytes) +
+                                    " bytes that are not a TLS alert") +
+            (out.received.status == IoStatus::ok ? ", then closed" : ": " + out.received.error));
+        conn->finish(Deadline::after(std::min(job_.deadline.remaining(), Millis(500))), false);
+    } else if (conn && job_.protect) {
+        job_.tls.on_hello_sent = [this] { hello_sent_.store(true); };
         TlsHandshakeResult r = conn->protect(job_.tls, job_.deadline);
         out.handshake_status = r.status;
         out.handshake_error = r.error;
@@ -66,6 +89,7 @@ void DataWorker::run() {
             out.notes.push_back("data TLS handshake failed: " + r.error);
         }
     }
+    hello_sent_.store(true);  // or as far as it got without
     bool ready = conn && (!job_.protect || out.handshake_ok);
     if (ready && job_.upload) {
         IoResult r = conn->send(job_.payload, job_.deadline);

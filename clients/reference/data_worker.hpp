@@ -29,6 +29,9 @@ struct DataJob {
     /// downloads: after this many bytes (0: never) read slowly (8 KiB per 10 ms) until
     /// stop() or the end of the data (the session sends ABOR meanwhile)
     std::uint64_t pause_after = 0;
+    /// protect: send these plaintext bytes instead of a ClientHello, then read what comes
+    /// back until the server closes (a failed data-connection negotiation). Empty: TLS.
+    std::string garbage;
     Deadline deadline{Clock::now()};
     CancelToken cancel;  ///< the run's; the worker also stops on stop()
 };
@@ -43,7 +46,8 @@ struct DataOutcome {
     std::optional<TlsFacts> facts;  ///< after the transfer (close_notify included)
     bool transferred = false;       ///< upload: every byte sent; download: clean end
     std::string transfer_error;
-    ReceiveResult received;          ///< downloads
+    ReceiveResult received;          ///< downloads (garbage: what the server sent back)
+    bool alert_back = false;         ///< garbage: what came back was TLS alert records
     std::uint64_t sent = 0;          ///< uploads
     bool stopped = false;            ///< ended by stop() (the control side gave up)
     std::vector<std::string> notes;  ///< for the transcript, in order
@@ -65,6 +69,9 @@ public:
     bool paused() const { return paused_.load(); }
     /// The worker has finished (whatever the reason).
     bool finished() const { return done_.load(); }
+    /// The data connection's first bytes (the ClientHello, or the garbage) are written, or
+    /// the worker got as far as it could without them.
+    bool hello_sent() const { return hello_sent_.load(); }
     /// Waits for the worker and returns what it saw.
     DataOutcome join();
 
@@ -76,6 +83,7 @@ private:
     std::atomic<bool> done_{false};
     std::atomic<bool> paused_{false};
     std::atomic<bool> resume_{false};
+    std::atomic<bool> hello_sent_{false};
     DataOutcome outcome_;
     std::thread thread_;
     bool joined_ = false;

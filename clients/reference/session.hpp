@@ -70,7 +70,11 @@ private:
     bool judge_reply(const ReplyExpectation& want, const Reply& reply);
     TlsClientOptions client_tls(const TlsHandshakeStep* step) const;
     void handshake(const TlsHandshakeStep& step);
-    void rejected_after_handshake();
+    /// Returns the alerts the server sent before it ended the connection (empty when it
+    /// did not end it, which fails the step).
+    std::optional<std::vector<std::string>> rejected_after_handshake();
+    /// alert=: one of the server's alerts must match the step's regex.
+    void judge_alert(const TlsHandshakeStep& step, const std::vector<std::string>& alerts);
     SslSessionPtr other_session();
     SslSessionPtr other_session(Transcript& scratch);
     void goodbye();

@@ -3,6 +3,7 @@
 // the control replies and what the data connection carried).
 #include <cctype>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "clients/reference/data_worker.hpp"
@@ -178,13 +179,37 @@ void Session::execute(const TransferStep& step) {
     // read its control connection answer the ABOR (its write fails) just in time to pass.
     job.deadline = job.pause_after > 0 ? Deadline::after(until.remaining() + Millis(1000)) : until;
     job.cancel = options_.cancel;
+    if (step.handshake == DataHandshake::garbage) {
+        job.garbage = "GARBAGE: plaintext, not a TLS ClientHello\r\n";
+    }
 
+    std::optional<DataWorker> started;
+    if (step.handshake == DataHandshake::before_command) {
+        if (job.listener) {
+            error(
+                "handshake=\"before-command\" needs a passive data connection (pasv or epsv): "
+                "in the active modes the server connects only after the command");
+            return;
+        }
+        // curl's order: the ClientHello is on the wire before the command goes out, so the
+        // server finds it waiting when it starts TLS on the data connection.
+        started.emplace(std::move(job));
+        while (!started->hello_sent() && !until.expired() && !options_.cancel.cancelled()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        transcript_.note("data", started->hello_sent()
+                                     ? "ClientHello sent on the data connection; now the command"
+                                     : "no ClientHello within the deadline; the command anyway");
+    }
     last_sent_ = command;
     judge_io(channel_.send_line(command, until), "sent");
     if (done()) {
         return;
     }
-    DataWorker worker(std::move(job));
+    if (!started) {
+        started.emplace(std::move(job));
+    }
+    DataWorker& worker = *started;
     // The first reply is 1xx (then the data flows, then the final reply) or already the
     // final one: a refusal before any data.
     const ReplyExpectation want = step.reply ? *step.reply : transfer_done();
@@ -247,8 +272,10 @@ void Session::execute(const TransferStep& step) {
         }
     } else if (step.data == DataExpect::failure) {
         // A TLS 1.3 client finishes its handshake before the server has checked it, so
-        // "refused" means: no file data arrived (the final reply was judged above).
-        if (!step.upload && data.received.bytes > 0) {
+        // "refused" means: no file data arrived (the final reply was judged above). After
+        // plaintext instead of a ClientHello, a TLS alert back is no data.
+        if ((!step.upload || step.handshake == DataHandshake::garbage) && data.received.bytes > 0 &&
+            !data.alert_back) {
             fail("expect-data=failure", "the data connection to be refused",
                  std::to_string(data.received.bytes) + " bytes of data were received");
         }
@@ -389,7 +416,8 @@ void Session::finish_without_reply(const TransferStep& step, const ReplyExpectat
     last_data_facts_ = data.facts;
     last_data_close_notify_ = data.received.close_notify;
     // What reached the foreign peer decides first; then a reply, if one came, is judged.
-    if (!step.upload && data.received.bytes > 0) {
+    if ((!step.upload || step.handshake == DataHandshake::garbage) && data.received.bytes > 0 &&
+        !data.alert_back) {
         fail("expect-data=failure", "no data on the data connection",
              std::to_string(data.received.bytes) + " bytes of data were received");
         return;

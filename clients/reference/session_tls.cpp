@@ -101,7 +101,9 @@ void Session::handshake(const TlsHandshakeStep& step) {
         outcome_.properties["tls.version"] = facts->version;
         outcome_.properties["tls.cipher"] = facts->cipher;
         if (!step.expect_success) {
-            rejected_after_handshake();
+            if (auto alerts = rejected_after_handshake(); alerts && !step.alert.empty()) {
+                judge_alert(step, *alerts);
+            }
         }
         return;
     }
@@ -111,6 +113,12 @@ void Session::handshake(const TlsHandshakeStep& step) {
     }
     if (r.status == IoStatus::timeout) {
         if (!step.expect_success) {
+            if (!step.alert.empty()) {
+                fail("alert", "a fatal alert matching /" + step.alert + "/",
+                     "no alert: the server neither completed the handshake nor refused it "
+                     "within " +
+                         seconds());
+            }
             return;  // the server did not complete a handshake: what was asked
         }
         // A live server that goes silent mid-handshake has failed the step (its
@@ -130,18 +138,41 @@ void Session::handshake(const TlsHandshakeStep& step) {
     }
     if (step.expect_success) {
         fail("", "a completed TLS handshake", "handshake failed: " + r.error);
+    } else if (!step.alert.empty()) {
+        judge_alert(step, r.alerts_received);
+    }
+}
+
+void Session::judge_alert(const TlsHandshakeStep& step, const std::vector<std::string>& alerts) {
+    std::string seen;
+    bool matched = false;
+    const std::regex re(step.alert);
+    for (const std::string& a : alerts) {
+        seen += (seen.empty() ? "" : ", ") + a;
+        matched = matched || std::regex_search(a, re);
+    }
+    if (!matched) {
+        fail("alert", "a fatal alert matching /" + step.alert + "/ (RFC 8446 6.2)",
+             alerts.empty() ? std::string("the connection ended without any alert")
+                            : "alerts: " + seen);
+    } else {
+        transcript_.note("ctrl", "the server's alert: " + seen);
     }
 }
 
 // TLS 1.3 servers refuse a client certificate (or its absence) after the client's
 // Finished: the client's handshake "succeeds" and the alert arrives with the next read.
-void Session::rejected_after_handshake() {
+std::optional<std::vector<std::string>> Session::rejected_after_handshake() {
     Deadline soon = Deadline::after(std::min(Millis(1500), deadline().remaining()));
     ReplyResult r = channel_.read_reply(soon);
     if (r.status == IoStatus::closed || r.status == IoStatus::failed) {
         transcript_.note("ctrl", "the server aborted the connection after the handshake");
+        std::vector<std::string> alerts;
+        if (const TlsFacts* facts = channel_.tls_facts()) {
+            alerts = facts->alerts_received;
+        }
         channel_.close(Deadline::after(Millis(100)));
-        return;
+        return alerts;
     }
     if (r.reply) {
         fail("expect=failure", "the TLS handshake to be refused",
@@ -151,6 +182,7 @@ void Session::rejected_after_handshake() {
              "it succeeded with " + channel_.tls_facts()->version +
                  " and the server kept the connection open");
     }
+    return std::nullopt;
 }
 
 void Session::execute(const TlsShutdownStep& step) {

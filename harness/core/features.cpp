@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 80> kMisbehaviours{
+constexpr std::array<std::string_view, 83> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -92,16 +92,22 @@ constexpr std::array<std::string_view, 80> kMisbehaviours{
                                     // of a login
     "data-tls-version-differs",     // negotiates another TLS version on data than on control (1.2
                                     // under a 1.3 control, 1.3 under 1.2)
-    "ccc-before-login-accepted",  // answers 200 to CCC before login and clears the control channel
-    "ccc-clear-accepted",         // answers 200 to CCC on a control connection that has no TLS
-    "ccc-no-close-notify",        // answers 200 to CCC but closes TLS without sending close_notify
-    "ccc-drops-data-protection",  // after CCC serves data connections in clear although PROT P is
-                                  // in force
-    "pbsz-after-ccc-accepted",    // answers 200 to PBSZ after CCC
-    "prot-after-ccc-accepted",    // answers 200 to PROT after CCC
-    "rein-ignored",               // answers 200 to REIN without resetting the TLS session
-    "client-cert-valid-refused",  // refuses every client certificate, even a valid one from the
-                                  // trusted CA
+    "data-tls-failure-226",        // answers 226 after a data connection whose TLS handshake failed
+                                   // (instead of 425/522: RFC 4217 10.2)
+    "data-early-bytes-dropped",    // discards what the client sent on a passive data connection
+                                   // before the transfer command (a ClientHello sent early)
+    "ccc-before-login-accepted",   // answers 200 to CCC before login and clears the control channel
+    "ccc-clear-accepted",          // answers 200 to CCC on a control connection that has no TLS
+    "ccc-no-close-notify",         // answers 200 to CCC but closes TLS without sending close_notify
+    "ccc-drops-data-protection",   // after CCC serves data connections in clear although PROT P is
+                                   // in force
+    "pbsz-after-ccc-accepted",     // answers 200 to PBSZ after CCC
+    "prot-after-ccc-accepted",     // answers 200 to PROT after CCC
+    "rein-ignored",                // answers 200 to REIN without resetting the TLS session
+    "client-cert-valid-refused",   // refuses every client certificate, even a valid one from the
+                                   // trusted CA
+    "cert-refusal-without-alert",  // refuses a client certificate (or its absence) by closing
+                                   // the TCP connection after the handshake, without an alert
     "tls10-accepted",            // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
     "tls11-accepted",            // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
     "tls13-disabled",            // never negotiates TLS 1.3 (highest version TLS 1.2)

@@ -18,10 +18,10 @@ constexpr std::array<std::string_view, 7> kCloseAttrs{"if",   "unless", "timeout
                                                       "code", "text",   "reason"};
 constexpr std::array<std::string_view, 9> kOpenAttrs{
     "if", "unless", "timeout", "if-reply", "mode", "source", "code", "text", "reason"};
-constexpr std::array<std::string_view, 19> kTransferAttrs{
+constexpr std::array<std::string_view, 20> kTransferAttrs{
     "if",   "unless", "timeout", "if-reply",     "command",     "protect",     "resume",
     "size", "offset", "verify",  "close-notify", "preliminary", "expect-data", "reply",
-    "code", "text",   "reason",  "abort-after",  "stat-after"};
+    "code", "text",   "reason",  "abort-after",  "stat-after",  "handshake"};
 constexpr std::array<std::string_view, 2> kPreliminary{"allowed", "forbidden"};
 constexpr std::array<std::string_view, 2> kReplyNeed{"required", "optional"};
 constexpr std::array<std::string_view, 0> kNone{};
@@ -29,6 +29,8 @@ constexpr std::array<std::string_view, 0> kNone{};
 constexpr std::array kModes{DataMode::pasv, DataMode::epsv, DataMode::port, DataMode::eprt};
 constexpr std::array kResume{ResumeFrom::control, ResumeFrom::none, ResumeFrom::other};
 constexpr std::array kDataOutcomes{DataExpect::success, DataExpect::failure, DataExpect::any};
+constexpr std::array kHandshakes{DataHandshake::after_command, DataHandshake::before_command,
+                                 DataHandshake::garbage};
 constexpr std::array<std::string_view, 3> kUploadVerbs{"STOR", "APPE", "STOU"};
 
 /// The command's verb (its first word), upper-cased.
@@ -158,6 +160,17 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
         f.error(node, "reply",
                 "reply=\"optional\" needs expect-data=\"failure\": the step is then judged "
                 "on the data connection alone (no data may flow)");
+    }
+    step.handshake = enum_attr(f, node, "handshake", kHandshakes).value_or(step.handshake);
+    if (step.handshake != DataHandshake::after_command && !step.protect) {
+        f.error(node, "handshake",
+                "handshake=\"" + std::string(to_string(step.handshake)) +
+                    "\" with protect=\"false\": only a protected data connection has a TLS "
+                    "handshake");
+    } else if (step.handshake == DataHandshake::garbage && step.data == DataExpect::success) {
+        f.error(node, "handshake",
+                "handshake=\"garbage\" needs expect-data=\"failure\" or \"any\": without a TLS "
+                "handshake no protected transfer can succeed");
     }
     // abort-after= and stat-after=: a command on the control connection in the middle of a
     // download (RFC 4217 14).

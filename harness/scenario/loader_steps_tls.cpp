@@ -11,9 +11,9 @@ namespace fc::detail {
 namespace {
 
 // Every step also accepts if, unless and timeout; the arrays below list them first.
-constexpr std::array<std::string_view, 11> kHandshakeAttrs{
-    "if",  "unless", "timeout", "if-reply", "expect", "min",
-    "max", "cert",   "sni",     "verify",   "ciphers"};
+constexpr std::array<std::string_view, 12> kHandshakeAttrs{
+    "if",  "unless", "timeout", "if-reply", "expect",  "min",
+    "max", "cert",   "sni",     "verify",   "ciphers", "alert"};
 constexpr std::array<std::string_view, 5> kShutdownAttrs{"if", "unless", "timeout", "if-reply",
                                                          "peer-close-notify"};
 constexpr std::array<std::string_view, 10> kAssertAttrs{
@@ -73,6 +73,19 @@ TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
             f.error(node, "ciphers",
                     "bad cipher list '" + step.ciphers +
                         "' (OpenSSL names like ECDHE-RSA-AES128-GCM-SHA256 joined by :)");
+        }
+    }
+    if (pugi::xml_attribute a = node.attribute("alert")) {
+        step.alert = a.value();
+        if (step.expect_success) {
+            f.error(node, "alert",
+                    "alert with a handshake expected to succeed: it names the alert the server "
+                    "sends when it refuses (expect=\"failure\")");
+        } else if (step.alert.empty()) {
+            f.error(node, "alert",
+                    "empty alert: write a regex (e.g. \"fatal: \" for any fatal alert)");
+        } else {
+            check_regex(f, node, "alert", step.alert);
         }
     }
     return step;

@@ -57,6 +57,11 @@ std::string_view to_string(ResumeFrom resume) {
     return name_of(resume, std::array<std::string_view, 3>{"control", "none", "other"});
 }
 
+std::string_view to_string(DataHandshake handshake) {
+    return name_of(handshake,
+                   std::array<std::string_view, 3>{"after-command", "before-command", "garbage"});
+}
+
 std::string_view to_string(DataExpect expect) {
     return name_of(expect, std::array<std::string_view, 3>{"success", "failure", "any"});
 }

@@ -90,6 +90,9 @@ struct TlsHandshakeStep {
     std::string sni;      ///< server name to send; "" = none (may hold ${host})
     bool verify = true;   ///< verify the server certificate with the run's CA and name
     std::string ciphers;  ///< OpenSSL cipher list for TLS 1.2 and lower; "" = default
+    /// expect="failure": an ECMAScript regex one of the alerts the server sent must match
+    /// (OpenSSL's long names: "fatal: unknown CA"); "" = no alert required.
+    std::string alert;
 };
 
 /// TLS shutdown on the control connection after CCC (RFC 4217 5): send close_notify,
@@ -115,10 +118,16 @@ struct ExpectCloseStep {
 enum class ResumeFrom { control, none, other };
 /// What a transfer's data connection must do (expect-data=).
 enum class DataExpect { success, failure, any };
+/// When and how the client starts TLS on a protected data connection (handshake=):
+/// after sending the transfer command (default), before it (its ClientHello already on the
+/// wire when the command goes out: curl's order), or never: plaintext bytes instead of a
+/// ClientHello (a failed data-connection negotiation, RFC 4217 10.2).
+enum class DataHandshake { after_command, before_command, garbage };
 /// Which connection a <tls-assert> looks at (channel=).
 enum class TlsChannel { control, data };
 /// The attribute value of each ("other", "failure", "data"; DataMode: core/data_mode.hpp).
 std::string_view to_string(ResumeFrom resume);
+std::string_view to_string(DataHandshake handshake);
 std::string_view to_string(DataExpect expect);
 std::string_view to_string(TlsChannel channel);
 
@@ -170,6 +179,8 @@ struct TransferStep {
     /// STAT; a 211|212|213 reply must come while the transfer runs, then the rest is read
     /// at full speed and the transfer judged as usual.
     std::optional<std::uint64_t> stat_after;
+    /// handshake=: after-command (default), before-command or garbage (DataHandshake).
+    DataHandshake handshake = DataHandshake::after_command;
 };
 
 /// Assert facts of the control connection's TLS session or the last data connection's.

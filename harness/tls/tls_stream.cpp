@@ -217,7 +217,7 @@ TlsHandshakeResult TlsStream::connect(int fd, const TlsClientOptions& options, D
     } catch (const HarnessError& e) {
         return TlsHandshakeResult{nullptr, IoStatus::failed, e.what()};
     }
-    return handshake(std::move(stream), deadline, cancel);
+    return handshake(std::move(stream), deadline, cancel, options.on_hello_sent);
 }
 
 TlsHandshakeResult TlsStream::accept(int fd, const TlsServerOptions& options, Deadline deadline,
@@ -311,9 +311,27 @@ IoResult TlsStream::failure(const Step& step, const std::string& what) {
 }
 
 TlsHandshakeResult TlsStream::handshake(std::unique_ptr<TlsStream> stream, Deadline deadline,
-                                        CancelToken cancel) {
+                                        CancelToken cancel,
+                                        const std::function<void()>& on_hello_sent) {
     SSL* ssl = stream->ssl_.get();
-    Step step = stream->run([ssl] { return SSL_do_handshake(ssl); }, deadline, cancel);
+    bool hello_sent = false;
+    auto signal_hello = [&] {
+        if (on_hello_sent && !hello_sent) {
+            hello_sent = true;
+            on_hello_sent();
+        }
+    };
+    Step step = stream->run(
+        [ssl, &signal_hello] {
+            int ret = SSL_do_handshake(ssl);
+            // A socket BIO writes the whole first flight before the handshake wants to read.
+            if (ret <= 0 && SSL_want_read(ssl)) {
+                signal_hello();
+            }
+            return ret;
+        },
+        deadline, cancel);
+    signal_hello();
     if (step.done()) {
         stream->record_handshake_facts();
         return TlsHandshakeResult{std::move(stream), IoStatus::ok, {}};
@@ -334,7 +352,7 @@ TlsHandshakeResult TlsStream::handshake(std::unique_ptr<TlsStream> stream, Deadl
     for (std::size_t i = 0; i < alerts.size(); ++i) {
         why += (i == 0 ? "; alerts received: " : ", ") + alerts[i];
     }
-    return TlsHandshakeResult{nullptr, IoStatus::failed, why};
+    return TlsHandshakeResult{nullptr, IoStatus::failed, why, alerts};
 }
 
 void TlsStream::record_handshake_facts() {

@@ -32,6 +32,9 @@ struct TlsClientOptions {
     SSL_SESSION* resume = nullptr;              ///< a session to resume; not owned
     std::filesystem::path keylog_file;          ///< NSS key log lines are appended if set
     std::string cipher_list;                    ///< TLS 1.2 and lower; empty = default
+    /// Called once, on the handshaking thread, when the ClientHello has been written and the
+    /// handshake first waits for the server (or when it ends without waiting).
+    std::function<void()> on_hello_sent;
 };
 
 /// How the server side of a handshake behaves.
@@ -63,8 +66,9 @@ class TlsStream;
 /// Outcome of a handshake: a stream when it succeeded, else a status and why.
 struct TlsHandshakeResult {
     std::unique_ptr<TlsStream> stream;
-    IoStatus status = IoStatus::ok;  ///< ok, timeout, cancelled or failed
-    std::string error;               ///< OpenSSL's reasons and the verify error, if any
+    IoStatus status = IoStatus::ok;              ///< ok, timeout, cancelled or failed
+    std::string error;                           ///< OpenSSL's reasons and the verify error, if any
+    std::vector<std::string> alerts_received{};  ///< a failed handshake: the peer's alerts
 };
 
 /// Server-side state shared by connections: the SSL_CTX holds the session cache and the
@@ -128,7 +132,8 @@ private:
     struct Step;
     TlsStream(int fd, SSL_CTX* ctx, const std::filesystem::path& keylog);
     static TlsHandshakeResult handshake(std::unique_ptr<TlsStream> stream, Deadline deadline,
-                                        CancelToken cancel);
+                                        CancelToken cancel,
+                                        const std::function<void()>& on_hello_sent = {});
     template <typename Op>
     Step run(Op op, Deadline deadline, CancelToken cancel);
     IoResult failure(const Step& step, const std::string& what);

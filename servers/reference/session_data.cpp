@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -426,6 +427,12 @@ void Session::cmd_transfer(const Command& cmd) {
                    .str("mode", mode)
                    .str("peer", remote_address(dfd.get()))
                    .flag("protected", protect && !bad("data-no-tls")));
+    if (!active && bad("data-early-bytes-dropped")) {
+        // What the client sent before the command (a ClientHello, curl's order) is lost.
+        char sink[4096];
+        while (::recv(dfd.get(), sink, sizeof sink, MSG_DONTWAIT) > 0) {
+        }
+    }
     std::unique_ptr<TlsStream> tls;
     if (protect && !bad("data-no-tls")) {
         bool refused = false;
@@ -437,8 +444,10 @@ void Session::cmd_transfer(const Command& cmd) {
                 reply(522,
                       "TLS session reuse required: the data connection must resume the "
                       "control connection's TLS session");
+            } else if (bad("data-tls-failure-226")) {
+                reply(226, "Transfer complete");
             } else {
-                reply(425, "TLS handshake on the data connection failed");
+                reply(522, "TLS negotiation on the data connection failed");
             }
             return;
         }

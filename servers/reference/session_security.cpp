@@ -1,5 +1,8 @@
 // The RFC 2228 / RFC 4217 security commands of a session: AUTH (and the control
 // handshake), PBSZ, PROT, CCC, HOST against the TLS SNI.
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -38,12 +41,45 @@ void Session::log_tls(const char* channel, int data, const TlsHandshakeResult& r
     log_.write(e);
 }
 
+namespace {
+
+int accept_for_later_check(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) {
+    return 1;  // the chain's verdict stays in SSL_get_verify_result()
+}
+
+}  // namespace
+
 bool Session::start_control_tls() {
     TlsBinding* binding = &control_binding_;
     binding->ticket_from = 0;
+    // cert-refusal-without-alert: the handshake accepts any client certificate (or none);
+    // one the configuration refuses then gets the TCP connection closed, without an alert.
+    const bool silent = bad("cert-refusal-without-alert") &&
+                        (has("verify-client") || has("verify-client-optional"));
     TlsHandshakeResult r =
         TlsStream::accept(fd_.get(), shared_.tls, Deadline::after(kHandshakeTimeout), stop_,
-                          [binding](SSL* ssl) { bind_connection(ssl, binding); });
+                          [binding, silent](SSL* ssl) {
+                              bind_connection(ssl, binding);
+                              if (silent) {
+                                  SSL_set_verify(ssl, SSL_VERIFY_PEER, accept_for_later_check);
+                              }
+                          });
+    if (silent && r.stream) {
+        SSL* ssl = r.stream->native_handle();
+        bool missing = SSL_get0_peer_certificate(ssl) == nullptr;
+        bool refused =
+            missing ? !has("verify-client-optional") : SSL_get_verify_result(ssl) != X509_V_OK;
+        if (refused) {
+            log_.write(log_.event(id_, "refused")
+                           .str("what", "client-cert")
+                           .str("detail", missing ? "no client certificate; closed without an alert"
+                                                  : "client certificate not trusted; closed "
+                                                    "without an alert"));
+            ::shutdown(fd_.get(), SHUT_RDWR);  // before the stream goes: nothing more is sent
+            r.stream.reset();
+            return false;
+        }
+    }
     log_tls("control", 0, r, control_binding_);
     if (!r.stream) {
         if (r.error.find("certificate") != std::string::npos ||
