@@ -4,6 +4,8 @@
 //
 //   java -cp classes:commons-net.jar Driver SCRIPT      run the commands in SCRIPT
 //   java -cp classes:commons-net.jar Driver --version   "commons-net X (Java V)"
+//   java -cp driver.jar:commons-net.jar Driver --warm-up CERT KEY
+//                                           handshakes with itself (ci/bootstrap: class archive)
 //
 // The command file is the one of clients/basic-ftp/driver.mjs (clients/README.md "A client
 // that is a library"), plus:
@@ -51,6 +53,10 @@ public final class Driver {
             if (argv.length == 1 && argv[0].equals("--version")) {
                 System.out.println(version());
                 return;
+            }
+            if (argv.length == 3 && argv[0].equals("--warm-up")) {
+                warmUp(argv[1], argv[2]);
+                System.exit(0);
             }
             if (argv.length != 1) {
                 throw new Failure("usage: Driver SCRIPT | --version", 2);
@@ -240,6 +246,52 @@ public final class Driver {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(keys, new TrustManager[] {trust}, null);
         return ctx;
+    }
+
+    /**
+     * --warm-up CERT KEY: a TLS 1.3 and a TLS 1.2 handshake with itself on the loopback
+     * address (CERT and KEY: a self-signed certificate for 127.0.0.1 and its PKCS#8 key), with
+     * the checks a real action makes (chain and host name), and an FTPSClient made but not
+     * connected. ci/bootstrap runs it once with -XX:ArchiveClassesAtExit, so that every action
+     * then starts from a class-data archive of what it loads instead of loading and verifying
+     * the JSSE classes again.
+     */
+    static void warmUp(String cert, String key) throws Exception {
+        SSLContext server = context(new HashMap<>(Map.of("verify", "no", "cert", cert, "key", key)));
+        SSLContext client = context(new HashMap<>(Map.of("verify", "yes", "ca", cert)));
+        for (String version : VERSIONS) {
+            try (SSLServerSocket listener = (SSLServerSocket) server.getServerSocketFactory()
+                     .createServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                listener.setEnabledProtocols(new String[] {version});
+                Thread echo = new Thread(() -> {
+                    try (SSLSocket s = (SSLSocket) listener.accept()) {
+                        s.setSoTimeout(10000);
+                        s.getOutputStream().write(s.getInputStream().read());
+                        s.getOutputStream().flush();
+                    } catch (IOException e) {
+                        // the client side reports the failure
+                    }
+                });
+                echo.start();
+                try (SSLSocket s = (SSLSocket) client.getSocketFactory()
+                         .createSocket(listener.getInetAddress(), listener.getLocalPort())) {
+                    s.setSoTimeout(10000);
+                    SSLParameters p = s.getSSLParameters();
+                    p.setEndpointIdentificationAlgorithm("HTTPS");
+                    s.setSSLParameters(p);
+                    s.startHandshake();
+                    s.getOutputStream().write('x');
+                    s.getOutputStream().flush();
+                    if (s.getInputStream().read() != 'x') {
+                        throw new Failure("warm-up: no echo over " + version, 1);
+                    }
+                }
+                echo.join(10000);
+            }
+        }
+        FTPSClient ftp = new FTPSClient(false, client);
+        ftp.setEnabledProtocols(VERSIONS.toArray(new String[0]));
+        ftp.setEndpointCheckingEnabled(true);
     }
 
     static void run(Map<String, String> o, List<Action> actions) throws Exception {

@@ -2,6 +2,7 @@
 // What a cell leaves in its folder after the run: everything a person needs to judge a
 // failure stays; bulk files that only matter when the cell did not pass (generated payload,
 // packet captures) go for cells that passed, unless the run keeps everything (--keep).
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -26,5 +27,14 @@ bool settled(Verdict verdict);
 /// applied. Returns whether it deleted something; a path that does not exist, or cannot be
 /// removed, is left alone (a leftover file is not worth failing a cell for).
 bool discard_if_passed(const std::filesystem::path& path, const CellResult& result, bool keep);
+
+/// A settled cell's logs bigger than this are cut to their first and last parts (a client's
+/// debug log of a 16 MiB upload dumps every byte: curl's trace holds about 5 MB).
+inline constexpr std::uintmax_t kSettledLogLimit = 256 * 1024;
+
+/// In a settled cell's folder `dir` (when `keep` is off): cuts every `*.log` file larger than
+/// kSettledLogLimit to its first 128 KiB and last 64 KiB, with a line in between saying how
+/// many bytes were cut and why. Returns how many files were cut.
+int trim_settled_logs(const std::filesystem::path& dir, const CellResult& result, bool keep);
 
 }  // namespace fc

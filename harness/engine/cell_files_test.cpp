@@ -56,5 +56,41 @@ TEST(CellFiles, EveryOtherVerdictAndKeepLeaveThePayload) {
     EXPECT_TRUE(fs::exists(dir));
 }
 
+TEST(CellFiles, BigLogsOfASettledCellAreCutToHeadAndTailOthersStayWhole) {
+    testing::TempDir tmp("cell-files");
+    const fs::path cell = tmp.path();
+    fs::create_directories(cell / "work");
+    std::string big;
+    for (int i = 0; big.size() < 1024 * 1024; ++i) {
+        big += "line " + std::to_string(i) + "\n";
+    }
+    std::ofstream(cell / "client-1-put.debug.log") << big;
+    std::ofstream(cell / "work" / "server.log") << big;
+    std::ofstream(cell / "transcript.txt") << big;  // not a .log: never cut
+    std::ofstream(cell / "small.log") << "short";
+    CellResult r;
+    for (Verdict v : {Verdict::fail, Verdict::error, Verdict::xpass, Verdict::unsupported}) {
+        r.verdict = v;
+        EXPECT_EQ(trim_settled_logs(cell, r, false), 0) << to_string(v);
+    }
+    r.verdict = Verdict::pass;
+    EXPECT_EQ(trim_settled_logs(cell, r, true), 0);  // --keep
+    EXPECT_EQ(fs::file_size(cell / "client-1-put.debug.log"), big.size());
+
+    r.verdict = Verdict::xfail;
+    EXPECT_EQ(trim_settled_logs(cell, r, false), 2);
+    for (const fs::path& log : {cell / "client-1-put.debug.log", cell / "work" / "server.log"}) {
+        std::ifstream in(log, std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_LT(text.size(), kSettledLogLimit) << log;
+        EXPECT_EQ(text.substr(0, 1000), big.substr(0, 1000)) << log;
+        EXPECT_EQ(text.substr(text.size() - 1000), big.substr(big.size() - 1000)) << log;
+        EXPECT_NE(text.find("bytes cut by ftps-conform"), std::string::npos) << log;
+    }
+    EXPECT_EQ(fs::file_size(cell / "transcript.txt"), big.size());
+    EXPECT_EQ(fs::file_size(cell / "small.log"), 5U);
+    EXPECT_EQ(trim_settled_logs(cell, r, false), 0);  // already small enough
+}
+
 }  // namespace
 }  // namespace fc

@@ -187,6 +187,7 @@ public:
             discard_if_passed(payload, r, config_.keep);
         }
         discard_if_passed(dir / "capture.pcap", r, config_.keep);
+        trim_settled_logs(dir, r, config_.keep);
         return r;
     }
 
