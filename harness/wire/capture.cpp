@@ -156,10 +156,12 @@ CaptureStart WireCapture::start(CancelToken cancel) {
     // -U with --immediate-mode: every packet reaches the file as it arrives. As root, -Z root
     // keeps tcpdump from switching to its own user, who may not write the cell's folder.
     ProcessSpec ps;
-    // -B: a 16 MiB kernel buffer; the default 2 MiB holds only a few 64 KiB loopback packets
-    // and the kernel drops packets when tcpdump falls behind on a busy machine.
+    // -B: a 64 MiB kernel buffer; the default 2 MiB holds only a few 64 KiB loopback packets
+    // and the kernel drops packets when tcpdump falls behind on a busy machine. 16 MiB was
+    // not enough: a full run at 8 cells at once on 2 cores once lost 45 of the 840 packets
+    // of a 16 MiB upload, which left that cell's wire assertions unjudged (unsupported).
     ps.argv = {spec_.tcpdump, "-i", spec_.interface, "-n", "-s",
-               "0",           "-B", "16384",         "-U", "--immediate-mode"};
+               "0",           "-B", "65536",         "-U", "--immediate-mode"};
     if (::geteuid() == 0) {
         ps.argv.insert(ps.argv.end(), {"-Z", "root"});
     }
