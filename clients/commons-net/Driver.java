@@ -301,7 +301,8 @@ public final class Driver {
         String max = o.getOrDefault("tls-max", "TLSv1.3");
         ftp.setEnabledProtocols(VERSIONS.subList(VERSIONS.indexOf(min), VERSIONS.indexOf(max) + 1)
             .toArray(new String[0]));
-        // Host name check (HTTPS rules: DNS or IP subjectAltName) on control and data.
+        // Host name check (HTTPS rules: DNS or IP subjectAltName). commons-net 3.9 applies it to
+        // the control connection only; data connections are not checked (a declared deviation).
         ftp.setEndpointCheckingEnabled(o.get("verify").equals("yes"));
         Duration timeout = Duration.ofSeconds(Integer.parseInt(o.get("timeout")));
         ftp.setConnectTimeout((int) timeout.toMillis());

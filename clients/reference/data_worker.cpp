@@ -100,9 +100,10 @@ void DataWorker::run() {
             out.facts = *conn->tls_facts();
         }
         conn->finish(Deadline::after(std::min(job_.deadline.remaining(), Millis(2000))),
-                     job_.close_notify);
+                     job_.close_notify, job_.reset);
         out.notes.push_back("data: sent " + std::to_string(out.sent) + " bytes, " +
-                            (job_.close_notify && job_.protect ? "close_notify, " : "") + "closed" +
+                            (job_.close_notify && job_.protect ? "close_notify, " : "") +
+                            (job_.reset ? "reset (SO_LINGER 0)" : "closed") +
                             (out.transferred ? "" : " (" + out.transfer_error + ")"));
     } else if (ready && job_.pause_after > 0) {
         out.received = conn->receive_all(job_.deadline, 1ULL << 32, job_.pause_after);

@@ -26,6 +26,7 @@ struct DataJob {
     bool upload = false;
     std::string payload;       ///< uploads
     bool close_notify = true;  ///< uploads: end with close_notify
+    bool reset = false;        ///< uploads: end with a TCP reset (SO_LINGER 0)
     /// downloads: after this many bytes (0: never) read slowly (8 KiB per 10 ms) until
     /// stop() or the end of the data (the session sends ABOR meanwhile)
     std::uint64_t pause_after = 0;

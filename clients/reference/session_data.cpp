@@ -172,6 +172,7 @@ void Session::execute(const TransferStep& step) {
         }
     }
     job.close_notify = step.close_notify;
+    job.reset = step.reset;
     job.pause_after = step.abort_after ? *step.abort_after : step.stat_after.value_or(0);
     // A paused download stays open until the control side has judged the ABOR or STAT: the
     // session stops the worker itself, so the worker's own deadline comes a little later.
@@ -238,6 +239,11 @@ void Session::execute(const TransferStep& step) {
             return;
         }
         final_reply = reply_for(want.describe(), until);
+    }
+    if (final_reply && step_->if_reply.empty()) {
+        // Later steps' if-reply follows the transfer's final reply (e.g. a SIZE check only
+        // after a 226).
+        last_expect_code_ = final_reply->code;
     }
     if (!final_reply || final_reply->code / 100 != 2) {
         worker.stop();  // no data will flow (or the control side already failed)

@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 83> kMisbehaviours{
+constexpr std::array<std::string_view, 85> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -74,12 +74,16 @@ constexpr std::array<std::string_view, 83> kMisbehaviours{
     "data-port-tls-client",  // acts as TLS client (sends a ClientHello) on PORT/EPRT data
                              // connections
     "data-no-close-notify",  // closes protected download data connections without close_notify
+    "download-cut-226",      // cuts a protected file download after 64 KiB (a FIN, no
+                             // close_notify) and still answers 226
     "transfer-blocks-control",    // reads no command during a download (ABOR and STAT wait for its
                                   // end), as a server relying on SIGURG would
     "truncated-upload-accepted",  // answers 226 to a protected upload ended without close_notify
-    "upload-tail-lost",  // stores only the first 64 KiB of a protected upload and still answers 226
-    "appe-overwrites",   // treats APPE like STOR (replaces the file instead of appending)
-    "epsv-format-wrong",        // answers EPSV with 229 but without the (|||port|) form
+                                  // (by a FIN or a reset)
+    "upload-tail-lost",   // stores only the first 64 KiB of a protected upload and still answers
+                          // 226, however the data connection ended (close_notify, FIN, reset)
+    "appe-overwrites",    // treats APPE like STOR (replaces the file instead of appending)
+    "epsv-format-wrong",  // answers EPSV with 229 but without the (|||port|) form
     "epsv-bad-proto-accepted",  // answers 229 to EPSV with an unsupported network protocol (EPSV 2)
     "eprt-bad-proto-accepted",  // answers 200 to EPRT with an unknown network protocol (|3|)
     "epsv-all-ignored",         // still accepts PASV after EPSV ALL
@@ -108,11 +112,12 @@ constexpr std::array<std::string_view, 83> kMisbehaviours{
                                    // trusted CA
     "cert-refusal-without-alert",  // refuses a client certificate (or its absence) by closing
                                    // the TCP connection after the handshake, without an alert
-    "tls10-accepted",            // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
-    "tls11-accepted",            // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
-    "tls13-disabled",            // never negotiates TLS 1.3 (highest version TLS 1.2)
-    "auth-ssl-refused",          // answers 504 to AUTH SSL although configured to accept it
-    "auth-ssl-clear-data",       // accepts AUTH SSL but keeps data connections clear until PROT P
+    "tls10-accepted",       // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
+    "tls11-accepted",       // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
+    "tls13-disabled",       // never negotiates TLS 1.3 (highest version TLS 1.2)
+    "tls11-only",           // offers only TLS 1.0 and 1.1 (security level 0), as an old server does
+    "auth-ssl-refused",     // answers 504 to AUTH SSL although configured to accept it
+    "auth-ssl-clear-data",  // accepts AUTH SSL but keeps data connections clear until PROT P
     "port-privileged-accepted",  // accepts PORT/EPRT naming a port below 1024 (RFC 2577 3)
     "user-unknown-530",          // answers 530 to USER naming an unknown user (RFC 2577 7)
     "login-attempts-unlimited",  // never closes the session after failed logins (RFC 2577 5)

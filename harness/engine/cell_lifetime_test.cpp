@@ -47,8 +47,7 @@ std::pair<int, int> vsftpd_listener_with_session(const fs::path& root) {
     auto is_vsftpd_of_run = [&](int pid) {
         std::string cmdline = testing::read_proc_file("/proc/" + std::to_string(pid) + "/cmdline");
         // Not the relay or init of its PID namespace, which carry vsftpd's line as arguments.
-        std::string comm = testing::read_proc_file("/proc/" + std::to_string(pid) + "/comm");
-        if (comm.rfind("fc-pidns", 0) == 0 || comm.rfind("ftps-conform-pi", 0) == 0) {
+        if (testing::is_namespace_starter(pid)) {
             return false;
         }
         return cmdline.find("vsftpd") != std::string::npos &&

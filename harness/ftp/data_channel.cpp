@@ -195,8 +195,17 @@ ReceiveResult DataConnection::receive_all(Deadline deadline, std::uint64_t max_b
     return out;
 }
 
-void DataConnection::finish(Deadline deadline, bool close_notify) {
-    if (tls_ && close_notify) {
+void DataConnection::finish(Deadline deadline, bool close_notify, bool reset) {
+    if (reset) {
+        if (tls_ && close_notify) {
+            tls_->shutdown(deadline, cancel_, false);
+        }
+        tls_.reset();
+        if (fd_) {
+            linger abort{1, 0};
+            ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+        }
+    } else if (tls_ && close_notify) {
         // Wait for the server's close_notify (or EOF): closing with its TLS 1.3 ticket
         // still unread makes the kernel send a reset, and the server loses the upload.
         tls_->shutdown(deadline, cancel_, true);

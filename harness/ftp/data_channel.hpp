@@ -78,7 +78,10 @@ public:
                               std::uint64_t pause_at = 0);
     /// Ends an upload: close_notify when protected and `close_notify` (bounded), then
     /// closes the socket. Without close_notify the peer sees a truncation (RFC 4217 12.6).
-    void finish(Deadline deadline, bool close_notify = true);
+    /// With `reset`, the close_notify (if any) is sent without waiting for the peer's and
+    /// the socket is closed with SO_LINGER 0: a TCP reset, which drops what the peer sent
+    /// unread and what of the upload the kernel had not yet transmitted.
+    void finish(Deadline deadline, bool close_notify = true, bool reset = false);
 
 private:
     UniqueFd fd_;

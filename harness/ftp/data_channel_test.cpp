@@ -93,6 +93,31 @@ TEST(DataChannel, ClearTransferOverLoopbackCountsAndHashes) {
     EXPECT_EQ(r.sha256, sha256_hex(payload));
 }
 
+TEST(DataChannel, ResetFinishEndsWithATcpResetAndDropsWhatWasNotTransmitted) {
+    std::string error;
+    UniqueFd listener = tcp_listen("127.0.0.1", 0, &error);
+    ASSERT_TRUE(listener) << error;
+    // The reader reads nothing until the sender has finished, so most of the upload is still
+    // in the sender's kernel when it resets: that part never arrives.
+    std::string payload = make_payload(512 * 1024);
+    auto c = DataConnection::connect({"127.0.0.1", local_port(listener.get())}, "",
+                                     Deadline::after(Millis(3000)), CancelToken(), &error);
+    ASSERT_TRUE(c) << error;
+    UniqueFd reader = tcp_accept(listener.get(), Deadline::after(Millis(3000)), {}, &error);
+    ASSERT_TRUE(reader) << error;
+    ASSERT_TRUE(c->send(payload, Deadline::after(Millis(3000))).ok());
+    c->finish(Deadline::after(Millis(1000)), false, true);
+    std::uint64_t got = 0;
+    char buf[65536];
+    IoResult r;
+    while ((r = recv_some(reader.get(), buf, sizeof buf, Deadline::after(Millis(3000)), {})).ok()) {
+        got += r.bytes;
+    }
+    EXPECT_EQ(r.status, IoStatus::closed);
+    EXPECT_NE(r.error.find("reset"), std::string::npos) << r.error;  // not an orderly EOF
+    EXPECT_LT(got, payload.size());
+}
+
 // Protected transfers: the data connection's TLS server is a TlsStream on a shared
 // context (as a real server's data connections share its session cache).
 class ProtectedData : public ::testing::Test {

@@ -10,6 +10,7 @@
 
 #include "harness/proc/proc_table.hpp"
 #include "harness/proc/process.hpp"
+#include "harness/testing/processes.hpp"
 #include "harness/testing/temp_dir.hpp"
 
 namespace fc {
@@ -34,13 +35,11 @@ int count_of(const std::string& marker) {
     for (const ProcEntry& e : read_proc_table()) {
         std::ifstream in("/proc/" + std::to_string(e.pid) + "/cmdline");
         std::string cmdline((std::istreambuf_iterator<char>(in)), {});
-        // The relay and init of a PID namespace carry their command's line as arguments;
-        // only the command's own processes count.
-        std::ifstream comm_in("/proc/" + std::to_string(e.pid) + "/comm");
-        std::string comm;
-        std::getline(comm_in, comm);
-        bool starter = comm.rfind("fc-pidns", 0) == 0 || comm.rfind("ftps-conform-pi", 0) == 0;
-        n += cmdline.find(marker) != std::string::npos && e.state != 'Z' && !starter ? 1 : 0;
+        // Only the command's own processes count, not its namespace's relay and init.
+        n += cmdline.find(marker) != std::string::npos && e.state != 'Z' &&
+                     !testing::is_namespace_starter(e.pid)
+                 ? 1
+                 : 0;
     }
     return n;
 }

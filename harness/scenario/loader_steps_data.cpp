@@ -18,10 +18,11 @@ constexpr std::array<std::string_view, 7> kCloseAttrs{"if",   "unless", "timeout
                                                       "code", "text",   "reason"};
 constexpr std::array<std::string_view, 9> kOpenAttrs{
     "if", "unless", "timeout", "if-reply", "mode", "source", "code", "text", "reason"};
-constexpr std::array<std::string_view, 20> kTransferAttrs{
+constexpr std::array<std::string_view, 21> kTransferAttrs{
     "if",   "unless", "timeout", "if-reply",     "command",     "protect",     "resume",
     "size", "offset", "verify",  "close-notify", "preliminary", "expect-data", "reply",
-    "code", "text",   "reason",  "abort-after",  "stat-after",  "handshake"};
+    "code", "text",   "reason",  "abort-after",  "stat-after",  "handshake",   "close"};
+constexpr std::array<std::string_view, 2> kClose{"orderly", "reset"};
 constexpr std::array<std::string_view, 2> kPreliminary{"allowed", "forbidden"};
 constexpr std::array<std::string_view, 2> kReplyNeed{"required", "optional"};
 constexpr std::array<std::string_view, 0> kNone{};
@@ -128,6 +129,14 @@ TransferStep load_transfer(XmlFile& f, pugi::xml_node node) {
         }
     }
     step.close_notify = bool_attr(f, node, "close-notify").value_or(true);
+    if (pugi::xml_attribute a = node.attribute("close"); a && command) {
+        step.reset = choice_attr(f, node, "close", kClose).value_or("orderly") == "reset";
+        if (step.reset && !step.upload) {
+            f.error(node, "close",
+                    "close=\"reset\" on a download ('" + step.command +
+                        "'): only an upload ends on the client's side");
+        }
+    }
     if (pugi::xml_attribute a = node.attribute("verify"); a && command) {
         if (step.upload) {
             f.error(node, "verify",

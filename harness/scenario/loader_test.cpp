@@ -260,6 +260,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"abort-and-stat-after.xml", 7, 49, "abort-after and stat-after together"},
         BadCase{"verify-on-upload.xml", 7, 32, "verify on an upload ('STOR f')"},
         BadCase{"bad-size.xml", 7, 32, "bad size '2G'"},
+        BadCase{"reset-on-download.xml", 7, 32, "close=\"reset\" on a download ('RETR f')"},
+        BadCase{"close-unknown.xml", 7, 32, "bad value 'rst' for 'close'"},
         BadCase{"unknown-transfer-attribute.xml", 7, 30,
                 "unknown attribute 'protection' on <transfer> (did you mean 'protect'?)"},
         BadCase{"non-loopback-source.xml", 7, 28,

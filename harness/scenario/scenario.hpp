@@ -151,6 +151,11 @@ struct TransferStep {
     ResumeFrom resume = ResumeFrom::control;
     std::uint64_t size = 4096;  ///< bytes to upload
     bool close_notify = true;   ///< upload: send close_notify before closing (false = truncate)
+    /// close="reset" (uploads): after the payload (and close_notify, unless close-notify is
+    /// false) the client closes at once with SO_LINGER 0: the kernel sends a reset, drops
+    /// what the server sent and was not read (a TLS 1.3 ticket) and what of the upload it
+    /// had not yet transmitted.
+    bool reset = false;
     /// download: the bytes must equal what this session last uploaded under the same
     /// file name (SHA-256 and length)
     bool verify = false;

@@ -17,6 +17,14 @@ inline std::string read_proc_file(const std::filesystem::path& path) {
     return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
+/// Whether `pid` is the relay or init of a PID namespace (ftps-conform-pidns, which renames
+/// itself fc-pidns-relay / fc-pidns-init). They carry their command's line as arguments, so
+/// a test that counts a command's processes by command line skips them.
+inline bool is_namespace_starter(int pid) {
+    std::string comm = read_proc_file("/proc/" + std::to_string(pid) + "/comm");
+    return comm.rfind("fc-pidns", 0) == 0 || comm.rfind("ftps-conform-pi", 0) == 0;
+}
+
 /// "pid (state): command line" of every process but this one that mentions `root`.
 /// Zombies are listed too (state Z): a zombie is a process nobody reaped.
 inline std::vector<std::string> processes_mentioning(const std::filesystem::path& root) {

@@ -66,11 +66,11 @@ std::string alert_description(int code) {
     return text == "unknown" ? "alert " + std::to_string(code) : text;
 }
 
+}  // namespace
+
 int accept_any_certificate(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) {
     return 1;
 }
-
-}  // namespace
 
 /// The OpenSSL callbacks. They find the stream through the SSL's app data, which is set
 /// before the handshake starts and lives as long as the stream.

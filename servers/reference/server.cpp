@@ -172,6 +172,10 @@ TlsServerOptions tls_options(const ServerConfig& c, const std::filesystem::path&
     if (c.bad("tls13-disabled")) {
         o.max_version = TLS1_2_VERSION;
     }
+    if (c.bad("tls11-only")) {
+        o.min_version = TLS1_VERSION;
+        o.max_version = TLS1_1_VERSION;
+    }
     return o;
 }
 

@@ -460,6 +460,8 @@ void Session::cmd_transfer(const Command& cmd) {
     bool complete = false;
     bool aborted = false;  // by ABOR during a download
     std::string problem;
+    bool cut_short = false;  // a protected upload ended without close_notify (FIN or reset)
+    bool cut = false;        // download-cut-226: the download was cut short on purpose
     const char* direction = upload ? "upload" : listing ? "listing" : "download";
     if (upload) {
         char buf[65536];
@@ -471,7 +473,9 @@ void Session::cmd_transfer(const Command& cmd) {
             if (r.status == IoStatus::closed) {
                 complete = tls ? tls->facts().close_notify_received : true;
                 if (!complete) {
+                    // A FIN or a reset (read_some reports both as closed).
                     problem = "data connection closed without TLS close_notify";
+                    cut_short = true;
                 }
                 break;
             }
@@ -561,6 +565,10 @@ void Session::cmd_transfer(const Command& cmd) {
                 if (n == 0 || !send(std::string_view(buf, static_cast<std::size_t>(n)))) {
                     break;
                 }
+                if (bad("download-cut-226") && tls && bytes >= kTailLostLimit) {
+                    cut = true;  // the rest never goes out, and no close_notify either
+                    break;
+                }
                 if (bad("transfer-stalls") && bytes >= kTailLostLimit) {
                     pause(Millis(24 * 3600 * 1000));  // until the server stops
                     problem = "stalled (misbehaviour)";
@@ -572,7 +580,7 @@ void Session::cmd_transfer(const Command& cmd) {
             watch->disarm();
         }
         complete = problem.empty();
-        if (tls && complete && !bad("data-no-close-notify")) {
+        if (tls && complete && !bad("data-no-close-notify") && !cut) {
             // close_notify, then a short wait for the client's (RFC 4217 12.6)
             tls->shutdown(Deadline::after(Millis(1500)), stop_, true);
         }
@@ -590,7 +598,7 @@ void Session::cmd_transfer(const Command& cmd) {
                    .str("direction", direction)
                    .num("bytes", static_cast<std::int64_t>(bytes))
                    .str("sha256", sha.hex())
-                   .flag("complete", complete));
+                   .flag("complete", complete && !cut));
     tls.reset();
     dfd.reset();
     file.reset();
@@ -600,8 +608,8 @@ void Session::cmd_transfer(const Command& cmd) {
         reply(226, "ABOR command successful");
     } else if (complete) {
         reply(226, "Transfer complete");
-    } else if (upload && problem.find("close_notify") != std::string::npos) {
-        if (bad("truncated-upload-accepted")) {
+    } else if (upload && cut_short) {
+        if (bad("truncated-upload-accepted") || bad("upload-tail-lost")) {
             reply(226, "Transfer complete");
         } else {
             reply(451, "Upload incomplete: " + problem);
