@@ -181,6 +181,14 @@ TlsServerOptions tls_options(const ServerConfig& c, const std::filesystem::path&
 
 void finish_context(const ServerConfig& c, TlsServerContext& context) {
     SSL_CTX* ctx = context.get();
+    if (c.bad("weak-suites-accepted")) {
+        // As a server configured with the cipher list "ALL:eNULL": every suite the library
+        // has, NULL encryption and anonymous ones included (TLS 1.2 and lower), for a
+        // client that offers only those. (Not "DEFAULT:eNULL": DEFAULT's own !eNULL and
+        // !aNULL remove them for good.)
+        SSL_CTX_set_cipher_list(ctx, "ALL:eNULL:@SECLEVEL=0");
+        SSL_CTX_set_dh_auto(ctx, 1);
+    }
     if (c.bad("client-cert-valid-refused")) {
         int mode = SSL_VERIFY_PEER;
         if (c.has("verify-client")) {
