@@ -277,6 +277,20 @@ void Session::execute(const TlsAssertStep& step) {
                  seen ? "close_notify received" : "no close_notify");
         }
     }
+    if (!done() && step.early_data) {
+        // The newest session the control connection holds carries the last ticket's
+        // early_data extension (RFC 8446 4.6.1); a TLS 1.2 session or no ticket offers none.
+        SslSessionPtr session = channel_.tls_session();
+        std::uint32_t offered = session ? SSL_SESSION_get_max_early_data(session.get()) : 0;
+        if ((offered > 0) != *step.early_data) {
+            fail("early-data",
+                 *step.early_data ? "a session ticket offering 0-RTT early data"
+                                  : "no 0-RTT offer in the server's session tickets",
+                 offered > 0 ? "the newest ticket offers up to " + std::to_string(offered) +
+                                   " bytes of early data"
+                             : (session ? "no early data offered" : "no session to resume"));
+        }
+    }
     if (!done() && step.peer_same_as_control) {
         const TlsFacts* control = channel_.tls_facts()   ? channel_.tls_facts()
                                   : ended_control_facts_ ? &*ended_control_facts_

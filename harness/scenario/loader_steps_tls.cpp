@@ -16,9 +16,9 @@ constexpr std::array<std::string_view, 12> kHandshakeAttrs{
     "max", "cert",   "sni",     "verify",   "ciphers", "alert"};
 constexpr std::array<std::string_view, 5> kShutdownAttrs{"if", "unless", "timeout", "if-reply",
                                                          "peer-close-notify"};
-constexpr std::array<std::string_view, 10> kAssertAttrs{
-    "if",      "unless",       "timeout",      "if-reply", "channel",
-    "version", "close-notify", "peer-subject", "peer",     "resumed"};
+constexpr std::array<std::string_view, 11> kAssertAttrs{
+    "if",           "unless",       "timeout", "if-reply", "channel",   "version",
+    "close-notify", "peer-subject", "peer",    "resumed",  "early-data"};
 constexpr std::array<std::string_view, 1> kPeerValues{"same-as-control"};
 constexpr std::array<std::string_view, 0> kNone{};
 
@@ -107,6 +107,12 @@ TlsAssertStep load_tls_assert(XmlFile& f, pugi::xml_node node) {
     step.version = choice_attr(f, node, "version", kProtocols).value_or("");
     step.resumed = bool_attr(f, node, "resumed");
     step.close_notify = bool_attr(f, node, "close-notify");
+    step.early_data = bool_attr(f, node, "early-data");
+    if (step.early_data && step.channel != TlsChannel::control) {
+        f.error(node, "early-data",
+                "early-data looks at the control connection's newest session ticket: drop "
+                "channel=\"data\"");
+    }
     if (pugi::xml_attribute a = node.attribute("peer-subject")) {
         step.peer_subject = a.value();
         if (step.peer_subject.empty()) {
@@ -123,13 +129,14 @@ TlsAssertStep load_tls_assert(XmlFile& f, pugi::xml_node node) {
         }
     }
     bool any = false;
-    for (std::string_view attr : {"version", "resumed", "close-notify", "peer-subject", "peer"}) {
+    for (std::string_view attr :
+         {"version", "resumed", "close-notify", "peer-subject", "peer", "early-data"}) {
         any = any || node.attribute(std::string(attr).c_str());
     }
     if (!any) {
         f.error(node,
                 "<tls-assert> asserts nothing: give version, resumed, close-notify, "
-                "peer-subject or peer");
+                "peer-subject, peer or early-data");
     }
     return step;
 }

@@ -268,6 +268,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "source '10.0.0.1' is not a loopback address literal"},
         BadCase{"text-without-code.xml", 7, 19, "'text' on <expect-close> needs a code"},
         BadCase{"tls-assert-nothing.xml", 7, 5, "<tls-assert> asserts nothing"},
+        BadCase{"early-data-on-data.xml", 7, 32, "early-data looks at the control connection"},
         BadCase{"unknown-tls-version.xml", 7, 17,
                 "bad value 'TLS1.3' for 'version' (did you mean 'TLSv1.3'?)"},
         BadCase{"min-above-max.xml", 7, 20, "min 1.3 is above max 1.2"},

@@ -194,7 +194,10 @@ struct TlsAssertStep {
     std::string version;  ///< e.g. "TLSv1.3"; "" = not checked
     std::optional<bool> resumed;
     std::optional<bool> close_notify;  ///< the server sent close_notify (data: before EOF)
-    std::string peer_subject;          ///< regex on the server certificate's subject
+    /// early-data= (control only): whether the newest session ticket the server sent on the
+    /// control connection offers 0-RTT (its early_data extension, max_early_data_size > 0).
+    std::optional<bool> early_data;
+    std::string peer_subject;  ///< regex on the server certificate's subject
     /// peer="same-as-control" (data only): the data connection's server certificate has
     /// the subject and issuer of the one the control connection got.
     bool peer_same_as_control = false;

@@ -181,6 +181,11 @@ TlsServerOptions tls_options(const ServerConfig& c, const std::filesystem::path&
 
 void finish_context(const ServerConfig& c, TlsServerContext& context) {
     SSL_CTX* ctx = context.get();
+    if (c.bad("early-data-offered")) {
+        // TLS 1.3 tickets that invite 0-RTT (RFC 8446 4.6.1 early_data), for which FTP has
+        // no profile (RFC 8446 E.5).
+        SSL_CTX_set_max_early_data(ctx, 16384);
+    }
     if (c.bad("weak-suites-accepted")) {
         // As a server configured with the cipher list "ALL:eNULL": every suite the library
         // has, NULL encryption and anonymous ones included (TLS 1.2 and lower), for a
