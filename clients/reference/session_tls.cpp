@@ -83,6 +83,7 @@ TlsClientOptions Session::client_tls(const TlsHandshakeStep* step) const {
         tls.key_file = cert->key;
     }
     tls.sni = text(step->sni);
+    tls.alpn = step->alpn;
     tls.cipher_list = step->ciphers;
     return tls;
 }

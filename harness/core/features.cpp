@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 87> kMisbehaviours{
+constexpr std::array<std::string_view, 88> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -115,6 +115,8 @@ constexpr std::array<std::string_view, 87> kMisbehaviours{
     "tls10-accepted",        // negotiates TLS 1.0 (security level 0) with a TLS 1.0-only client
     "tls11-accepted",        // negotiates TLS 1.1 (security level 0) with a TLS 1.1-only client
     "tls13-disabled",        // never negotiates TLS 1.3 (highest version TLS 1.2)
+    "alpn-ignored",          // ignores the client's ALPN list (completes the handshake even
+                             // when "ftp" is not in it)
     "early-data-offered",    // its TLS 1.3 session tickets offer 0-RTT early data (16 KiB)
     "weak-suites-accepted",  // negotiates NULL-encryption and anonymous suites (TLS 1.2) with a
                              // client that offers only those

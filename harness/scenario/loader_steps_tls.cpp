@@ -11,9 +11,9 @@ namespace fc::detail {
 namespace {
 
 // Every step also accepts if, unless and timeout; the arrays below list them first.
-constexpr std::array<std::string_view, 12> kHandshakeAttrs{
-    "if",  "unless", "timeout", "if-reply", "expect",  "min",
-    "max", "cert",   "sni",     "verify",   "ciphers", "alert"};
+constexpr std::array<std::string_view, 13> kHandshakeAttrs{
+    "if",   "unless", "timeout", "if-reply", "expect", "min", "max",
+    "cert", "sni",    "verify",  "ciphers",  "alert",  "alpn"};
 constexpr std::array<std::string_view, 5> kShutdownAttrs{"if", "unless", "timeout", "if-reply",
                                                          "peer-close-notify"};
 constexpr std::array<std::string_view, 11> kAssertAttrs{
@@ -67,6 +67,26 @@ TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
         check_variables(f, node, "sni", step.sni);
     }
     step.verify = bool_attr(f, node, "verify").value_or(true);
+    if (pugi::xml_attribute a = node.attribute("alpn")) {
+        std::vector<std::string> names;
+        std::string_view rest = a.value();
+        for (std::size_t comma; (comma = rest.find(',')) != std::string_view::npos;) {
+            names.emplace_back(rest.substr(0, comma));
+            rest.remove_prefix(comma + 1);
+        }
+        names.emplace_back(rest);
+        for (const std::string& name : names) {
+            if (name.empty() || name.size() > 255 ||
+                name.find_first_of(" \t\r\n") != std::string::npos) {
+                f.error(node, "alpn",
+                        "bad alpn '" + std::string(a.value()) +
+                            "' (protocol names like http/1.1 or ftp, joined by commas)");
+                step.alpn.clear();
+                break;
+            }
+            step.alpn.push_back(name);
+        }
+    }
     if (pugi::xml_attribute a = node.attribute("ciphers")) {
         step.ciphers = a.value();
         if (!is_cipher_list(step.ciphers)) {

@@ -87,9 +87,10 @@ struct TlsHandshakeStep {
     /// Client certificate from the run's PKI: "" (none), "valid", "untrusted", "expired",
     /// "not-yet-valid", "wrong-eku", "self-signed".
     std::string client_cert;
-    std::string sni;      ///< server name to send; "" = none (may hold ${host})
-    bool verify = true;   ///< verify the server certificate with the run's CA and name
-    std::string ciphers;  ///< OpenSSL cipher list for TLS 1.2 and lower; "" = default
+    std::string sni;                ///< server name to send; "" = none (may hold ${host})
+    bool verify = true;             ///< verify the server certificate with the run's CA and name
+    std::string ciphers;            ///< OpenSSL cipher list for TLS 1.2 and lower; "" = default
+    std::vector<std::string> alpn;  ///< ALPN names to offer (alpn="http/1.1"); empty = none
     /// expect="failure": an ECMAScript regex one of the alerts the server sent must match
     /// (OpenSSL's long names: "fatal: unknown CA"); "" = no alert required.
     std::string alert;

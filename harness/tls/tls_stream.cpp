@@ -210,6 +210,17 @@ TlsHandshakeResult TlsStream::connect(int fd, const TlsClientOptions& options, D
                 fail("cannot check the certificate for name " + name);
             }
         }
+        if (!options.alpn.empty()) {
+            std::string wire;  // RFC 7301 3.1: each name prefixed by its length
+            for (const std::string& name : options.alpn) {
+                wire += static_cast<char>(name.size());
+                wire += name;
+            }
+            if (SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(wire.data()),
+                                    static_cast<unsigned int>(wire.size())) != 0) {
+                fail("cannot offer ALPN");
+            }
+        }
         if (options.resume != nullptr && SSL_set_session(ssl, options.resume) != 1) {
             fail("cannot offer the session to resume");
         }

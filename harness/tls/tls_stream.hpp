@@ -32,6 +32,8 @@ struct TlsClientOptions {
     SSL_SESSION* resume = nullptr;              ///< a session to resume; not owned
     std::filesystem::path keylog_file;          ///< NSS key log lines are appended if set
     std::string cipher_list;                    ///< TLS 1.2 and lower; empty = default
+    /// ALPN protocol names to offer (RFC 7301), in order; empty = no ALPN extension.
+    std::vector<std::string> alpn;
     /// Called once, on the handshaking thread, when the ClientHello has been written and the
     /// handshake first waits for the server (or when it ends without waiting).
     std::function<void()> on_hello_sent;

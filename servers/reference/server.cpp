@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <list>
@@ -179,8 +180,36 @@ TlsServerOptions tls_options(const ServerConfig& c, const std::filesystem::path&
     return o;
 }
 
+namespace {
+
+// ALPN (RFC 7301 3.2): a client that names protocols must name "ftp", which is chosen;
+// any other list ends the handshake with no_application_protocol. This keeps an HTTPS
+// client that was redirected here (the ALPACA cross-protocol attack) from talking to FTP.
+int select_ftp_protocol(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen,
+                        const unsigned char* in, unsigned int inlen, void* /*arg*/) {
+    static const unsigned char kFtp[] = {'f', 't', 'p'};
+    for (unsigned int i = 0; i < inlen;) {
+        unsigned int len = in[i];
+        if (i + 1 + len > inlen) {
+            break;
+        }
+        if (len == sizeof kFtp && std::memcmp(in + i + 1, kFtp, sizeof kFtp) == 0) {
+            *out = in + i + 1;
+            *outlen = static_cast<unsigned char>(len);
+            return SSL_TLSEXT_ERR_OK;
+        }
+        i += 1 + len;
+    }
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+}  // namespace
+
 void finish_context(const ServerConfig& c, TlsServerContext& context) {
     SSL_CTX* ctx = context.get();
+    if (!c.bad("alpn-ignored")) {
+        SSL_CTX_set_alpn_select_cb(ctx, select_ftp_protocol, nullptr);
+    }
     if (c.bad("early-data-offered")) {
         // TLS 1.3 tickets that invite 0-RTT (RFC 8446 4.6.1 early_data), for which FTP has
         // no profile (RFC 8446 E.5).
