@@ -58,6 +58,7 @@ Scenario builtin_action_scenario(const Scenario& scenario, const ClientActionSte
     auto transfer = [&](std::string line, bool upload) {
         DataOpenStep open;
         open.mode = mode;
+        open.pasv_fallback = mode == DataMode::epsv;
         add(open);
         TransferStep t;
         t.command = std::move(line);

@@ -37,6 +37,14 @@ constexpr Millis kLateReplyWait{300};
 // Files up to this size keep their bytes, so offset= uploads and downloads can be checked.
 constexpr std::uint64_t kModelledBytes = 1 << 20;
 
+// The same <data-open> with PASV instead of EPSV, and no further fallback.
+DataOpenStep pasv_instead(const DataOpenStep& step) {
+    DataOpenStep pasv = step;
+    pasv.mode = DataMode::pasv;
+    pasv.pasv_fallback = false;
+    return pasv;
+}
+
 std::string short_sha(const std::string& sha) {
     return sha.substr(0, 16) + "...";
 }
@@ -77,6 +85,12 @@ void Session::execute(const DataOpenStep& step) {
                                                                          : "200");
     const ReplyExpectation& want = step.reply ? *step.reply : success;
     auto reply = reply_for(want.describe(), until);
+    if (reply && step.pasv_fallback && (reply->code / 100 == 4 || reply->code / 100 == 5)) {
+        transcript_.note(
+            "data", "EPSV refused (" + std::to_string(reply->code) + "); falling back to PASV");
+        execute(pasv_instead(step));
+        return;
+    }
     if (!reply || !judge_reply(want, *reply)) {
         return;
     }
@@ -115,6 +129,12 @@ void Session::execute(const DataOpenStep& step) {
         to.port = *port;
     }
     data_connection_ = DataConnection::connect(to, source, until, options_.cancel, &why);
+    if (!data_connection_ && step.pasv_fallback) {
+        transcript_.note(
+            "data", "the EPSV port refused the connection (" + why + "); falling back to PASV");
+        execute(pasv_instead(step));
+        return;
+    }
     if (!data_connection_) {
         fail("", "a data connection to " + to.host + ":" + std::to_string(to.port),
              "connect failed: " + why);

@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 88> kMisbehaviours{
+constexpr std::array<std::string_view, 91> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
@@ -83,6 +83,9 @@ constexpr std::array<std::string_view, 88> kMisbehaviours{
     "upload-tail-lost",   // stores only the first 64 KiB of a protected upload and still answers
                           // 226, however the data connection ended (close_notify, FIN, reset)
     "appe-overwrites",    // treats APPE like STOR (replaces the file instead of appending)
+    "epsv-refused",       // answers EPSV with 502 (not implemented), as an old server does
+    "epsv-dead-port",     // answers EPSV with 229 naming a port nobody listens on
+    "pasv-refused",       // answers PASV with 502 (not implemented)
     "epsv-format-wrong",  // answers EPSV with 229 but without the (|||port|) form
     "epsv-bad-proto-accepted",  // answers 229 to EPSV with an unsupported network protocol (EPSV 2)
     "eprt-bad-proto-accepted",  // answers 200 to EPRT with an unknown network protocol (|3|)

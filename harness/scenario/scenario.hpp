@@ -141,6 +141,10 @@ struct DataOpenStep {
     /// Default: 227 / 229 / 200 by mode. When it accepts a 4yz/5yz refusal and that comes,
     /// the next <transfer> is moot: it is skipped (nothing was set up to transfer on).
     std::optional<ReplyExpectation> reply;
+    /// EPSV only, set by the builtin client's actions (not a scenario attribute): an EPSV
+    /// answered 4yz/5yz, or whose port refuses the connection, is followed by PASV, as curl
+    /// and basic-ftp do.
+    bool pasv_fallback = false;
 };
 
 /// A transfer command on the data connection opened by the last <data-open>.

@@ -151,6 +151,10 @@ void Session::cmd_pasv(const Command& cmd) {
         reply(522, "PASV has no IPv6 form, use EPSV (2)");
         return;
     }
+    if (bad(epsv ? "epsv-refused" : "pasv-refused")) {
+        reply(502, cmd.verb + " not implemented");
+        return;
+    }
     if (!epsv && epsv_all_ && !bad("epsv-all-ignored")) {
         reply(520, "PASV refused after EPSV ALL, use EPSV");
         return;
@@ -184,6 +188,11 @@ void Session::cmd_pasv(const Command& cmd) {
         return;
     }
     std::uint16_t port = local_port(pasv_listener_.get());
+    if (epsv && bad("epsv-dead-port")) {
+        // Announce the port, then stop listening on it: the client's connection is refused
+        // and the transfer command finds no data connection (425).
+        pasv_listener_.reset();
+    }
     data_mode_ = epsv ? "epsv" : "pasv";
     // the level that counts is the one in force at the transfer; a misbehaviour fixes it here
     prot_at_setup_ = prot_ == 'P';
