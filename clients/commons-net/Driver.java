@@ -2,8 +2,8 @@
 // FTPSClient (Java JSSE). commons-net is a library, not a program, so this driver is the
 // program: it reads a command file (the action's rendered ${script}) and calls the library.
 //
-//   java -cp classes:commons-net.jar Driver SCRIPT      run the commands in SCRIPT
-//   java -cp classes:commons-net.jar Driver --version   "commons-net X (Java V)"
+//   java -cp driver.jar:commons-net.jar Driver SCRIPT      run the commands in SCRIPT
+//   java -cp driver.jar:commons-net.jar Driver --version   "commons-net X (Java V)"
 //   java -cp driver.jar:commons-net.jar Driver --warm-up CERT KEY
 //                                           handshakes with itself (ci/bootstrap: class archive)
 //

@@ -12,6 +12,7 @@
 #include "harness/core/text.hpp"
 #include "harness/engine/fragments.hpp"
 #include "harness/proc/process.hpp"
+#include "harness/scenario/values.hpp"
 
 namespace fc {
 
@@ -32,15 +33,6 @@ void set_var(std::vector<std::pair<std::string, std::string>>& vars, const std::
         }
     }
     vars.emplace_back(name, value);
-}
-
-std::vector<std::string> split_words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;) {
-        words.push_back(w);
-    }
-    return words;
 }
 
 }  // namespace

@@ -10,12 +10,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include "harness/core/error.hpp"
 #include "harness/core/paths.hpp"
 #include "harness/core/text.hpp"
 #include "harness/engine/fragments.hpp"
+#include "harness/scenario/values.hpp"
 
 namespace fc {
 
@@ -43,15 +43,6 @@ void write_file(const fs::path& path, const std::string& text, unsigned mode) {
         }
     }
     fs::permissions(path, static_cast<fs::perms>(mode), fs::perm_options::replace);
-}
-
-std::vector<std::string> split_words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;) {
-        words.push_back(w);
-    }
-    return words;
 }
 
 // One <prepare> command: its output goes to the cell's prepare.log; failure is the

@@ -68,14 +68,7 @@ TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
     }
     step.verify = bool_attr(f, node, "verify").value_or(true);
     if (pugi::xml_attribute a = node.attribute("alpn")) {
-        std::vector<std::string> names;
-        std::string_view rest = a.value();
-        for (std::size_t comma; (comma = rest.find(',')) != std::string_view::npos;) {
-            names.emplace_back(rest.substr(0, comma));
-            rest.remove_prefix(comma + 1);
-        }
-        names.emplace_back(rest);
-        for (const std::string& name : names) {
+        for (const std::string& name : split_fields(a.value(), ',')) {
             if (name.empty() || name.size() > 255 ||
                 name.find_first_of(" \t\r\n") != std::string::npos) {
                 f.error(node, "alpn",

@@ -87,17 +87,25 @@ std::vector<std::string> split_words(std::string_view text) {
     return out;
 }
 
-std::vector<std::string> split_alternatives(std::string_view text) {
+std::vector<std::string> split_fields(std::string_view text, char separator) {
     std::vector<std::string> out;
     std::size_t start = 0;
     for (;;) {
-        std::size_t bar = text.find('|', start);
-        out.emplace_back(trim(text.substr(start, bar - start)));
-        if (bar == std::string_view::npos) {
+        std::size_t at = text.find(separator, start);
+        out.emplace_back(text.substr(start, at - start));
+        if (at == std::string_view::npos) {
             return out;
         }
-        start = bar + 1;
+        start = at + 1;
     }
+}
+
+std::vector<std::string> split_alternatives(std::string_view text) {
+    std::vector<std::string> out = split_fields(text, '|');
+    for (std::string& alternative : out) {
+        alternative = trim(alternative);
+    }
+    return out;
 }
 
 std::string collapse_whitespace(std::string_view text) {

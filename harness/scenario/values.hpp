@@ -18,7 +18,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 bool is_valid_code_pattern(std::string_view pattern);
 /// Splits on ASCII whitespace; no empty words.
 std::vector<std::string> split_words(std::string_view text);
-/// Splits on '|', keeping empty alternatives (so "200|" is reported).
+/// Splits on `separator`, keeping empty fields ("a,,b" gives "a", "", "b"; "" gives one "").
+std::vector<std::string> split_fields(std::string_view text, char separator);
+/// Splits on '|', keeping empty alternatives (so "200|" is reported); each is trimmed.
 std::vector<std::string> split_alternatives(std::string_view text);
 /// Trims and collapses runs of whitespace to one space.
 std::string collapse_whitespace(std::string_view text);

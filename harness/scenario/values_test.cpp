@@ -28,6 +28,13 @@ TEST(Values, CodePatterns) {
     EXPECT_EQ(split_alternatives("534| 536|"), (std::vector<std::string>{"534", "536", ""}));
 }
 
+TEST(Values, SplitFieldsKeepsEmptyFieldsAndDoesNotTrim) {
+    EXPECT_EQ(split_fields("http/1.1,ftp", ','), (std::vector<std::string>{"http/1.1", "ftp"}));
+    EXPECT_EQ(split_fields("a,,b,", ','), (std::vector<std::string>{"a", "", "b", ""}));
+    EXPECT_EQ(split_fields(" a ", ','), (std::vector<std::string>{" a "}));
+    EXPECT_EQ(split_fields("", ','), (std::vector<std::string>{""}));
+}
+
 TEST(Values, Variables) {
     const std::string_view allowed[] = {"user", "password"};
     EXPECT_TRUE(variable_problems("USER ${user} $x $ {y}", allowed).empty());
