@@ -17,6 +17,10 @@
 
 namespace fc {
 
+namespace wire {
+class CaptureHub;
+}
+
 /// A server that already listens (--target): the harness neither starts nor configures
 /// it; scenarios run with the features the user declared.
 struct ExternalTarget {
@@ -63,8 +67,10 @@ struct CellContext {
     bool keep = false;           ///< keep the servers' work dirs even when the cell passes
     const ExternalTarget* external = nullptr;  ///< --target: no server is started
     PhaseClock* clock = nullptr;               ///< the cell marks its phases here
-    bool capture = false;     ///< capture the cell's traffic (harness/engine/cell_capture.hpp)
-    std::string capture_off;  ///< when not capturing: why ("capture unavailable: ...")
+    bool capture = false;  ///< capture the cell's traffic (harness/engine/cell_capture.hpp)
+    /// The run's tcpdump that cells take their sessions from; null: a tcpdump of the cell's own
+    wire::CaptureHub* capture_hub = nullptr;
+    std::string capture_off;          ///< when not capturing: why ("capture unavailable: ...")
     StartBreaker* breaker = nullptr;  ///< the run's: servers that cannot start are not retried
 };
 

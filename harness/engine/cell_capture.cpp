@@ -12,6 +12,7 @@
 #include "harness/core/text.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/wire/capture.hpp"
+#include "harness/wire/capture_hub.hpp"
 #include "harness/wire/check.hpp"
 #include "harness/wire/facts_json.hpp"
 
@@ -127,6 +128,9 @@ CellCapture::~CellCapture() {
     if (capture_) {
         capture_->stop();
     }
+    if (session_ >= 0) {
+        ctx_.capture_hub->close(session_);
+    }
 }
 
 void CellCapture::start(const std::vector<CaptureServer>& servers, bool active) {
@@ -156,6 +160,18 @@ void CellCapture::start(const std::vector<CaptureServer>& servers, bool active) 
             "active-mode data connections go to ports the client picks: they are not in "
             "the capture";
     }
+    filter_ = wire::bpf_filter(spec);
+    if (ctx_.capture_hub != nullptr) {
+        wire::CaptureHub::Opened opened = ctx_.capture_hub->open(spec);
+        if (opened.id < 0) {
+            unavailable_ = "capture unavailable: " + opened.reason;
+            transcript_.note("", unavailable_);
+            return;
+        }
+        session_ = opened.id;
+        transcript_.note("", "capturing " + filter_ + " into capture.pcap (the run's tcpdump)");
+        return;
+    }
     capture_ = std::make_unique<wire::WireCapture>(spec);
     wire::CaptureStart started = capture_->start(ctx_.cancel);
     if (!started.ok) {
@@ -164,7 +180,7 @@ void CellCapture::start(const std::vector<CaptureServer>& servers, bool active) 
         transcript_.note("", unavailable_);
         return;
     }
-    transcript_.note("", "capturing " + wire::bpf_filter(spec) + " into capture.pcap");
+    transcript_.note("", "capturing " + filter_ + " into capture.pcap");
 }
 
 void CellCapture::finish(CellResult& r) {
@@ -176,13 +192,22 @@ void CellCapture::finish(CellResult& r) {
         json::Value doc = json::Value::object();
         wire::WireFacts facts;
         bool have_facts = false;
-        if (capture_) {
-            wire::CaptureStop stopped = capture_->stop();
+        if (capture_ || session_ >= 0) {
+            wire::CaptureStop stopped;
+            if (capture_) {
+                stopped = capture_->stop();
+            } else {
+                stopped = ctx_.capture_hub->close(session_);
+                session_ = -1;
+                doc["packets"] = stopped.captured;
+            }
             doc["capture"] = "capture.pcap";
-            doc["filter"] = wire::bpf_filter(capture_->spec());
+            doc["filter"] = filter_;
             if (!stopped.ok) {
                 // Packets may be missing: facts from it could pass a claim they cannot show.
-                unavailable_ = "capture unavailable: stopping tcpdump failed: " + stopped.reason;
+                unavailable_ = std::string("capture unavailable: ") +
+                               (capture_ ? "stopping tcpdump failed: " : "capture incomplete: ") +
+                               stopped.reason;
                 transcript_.note("", unavailable_);
             } else {
                 facts = wire::read_wire_facts(ctx_.dir / "capture.pcap", ctx_.dir / "tls-keys.log",

@@ -1,7 +1,8 @@
 #pragma once
 // The packet capture of one cell (harness/wire): started once the cell's servers listen,
-// filtered to exactly their control ports and passive ranges, stopped when the cell ends;
-// its facts go to wire.json and the scenario's <wire-expect> assertions are judged on them.
+// filtered to exactly their control ports and passive ranges (a session of the run's
+// CaptureHub, or a tcpdump of its own without one), stopped when the cell ends; its facts
+// go to wire.json and the scenario's <wire-expect> assertions are judged on them.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -18,7 +19,8 @@ namespace fc {
 
 namespace wire {
 class WireCapture;
-}
+class CaptureHub;
+}  // namespace wire
 
 /// One server of the cell as its capture filters it.
 struct CaptureServer {
@@ -48,9 +50,11 @@ public:
 private:
     const CellContext& ctx_;
     Transcript& transcript_;
-    std::unique_ptr<wire::WireCapture> capture_;
-    std::string unavailable_;  // why there is no capture ("" when there is)
-    std::string data_gap_;     // why data connections are missing from it ("" when none)
+    std::unique_ptr<wire::WireCapture> capture_;  // a tcpdump of the cell's own (no hub)
+    int session_ = -1;                            // the cell's session of ctx.capture_hub
+    std::string filter_;                          // what the capture keeps, for wire.json
+    std::string unavailable_;                     // why there is no capture ("" when there is)
+    std::string data_gap_;  // why data connections are missing from it ("" when none)
     std::set<std::uint16_t> control_ports_;
     bool finished_ = false;
 };

@@ -18,6 +18,7 @@
 #include "harness/engine/repeat.hpp"
 #include "harness/engine/server_cell.hpp"
 #include "harness/proc/orphans.hpp"
+#include "harness/wire/capture_hub.hpp"
 
 namespace fc {
 
@@ -130,6 +131,21 @@ public:
             capture_off_ =
                 "capture unavailable: --target (cells share the server's port and "
                 "its passive ports are unknown)";
+        }
+        if (capture_off_.empty()) {
+            // One tcpdump for the run, each cell a session of it (capture_hub.hpp says why).
+            wire::HubSpec spec;
+            spec.log = config_.out_dir / "capture.log";
+            auto [first, last] = ports_.bounds();
+            spec.ports = {first, last};
+            hub_ = std::make_unique<wire::CaptureHub>(spec);
+            std::error_code ec;
+            fs::create_directories(config_.out_dir, ec);
+            wire::CaptureStart started = hub_->start(config_.cancel);
+            if (!started.ok) {
+                capture_off_ = "capture unavailable: " + started.reason;
+                hub_.reset();
+            }
         }
         if (!capture_off_.empty()) {
             note(capture_off_ + ": wire assertions are unsupported");
@@ -266,6 +282,7 @@ private:
         ctx.clock = &clock;
         ctx.capture = capture_off_.empty();
         ctx.capture_off = capture_off_;
+        ctx.capture_hub = hub_.get();
         ctx.breaker = &breaker_;
         if (cell.scenario->client_under_test()) {
             run_client_cell(ctx, r, transcript);
@@ -278,6 +295,7 @@ private:
     PkiFiles pki_;
     Credentials credentials_;
     PortAllocator ports_;
+    std::unique_ptr<wire::CaptureHub> hub_;  // the run's tcpdump; null without capture
     std::string setup_error_;
     std::string capture_off_;  // why cells are not captured; "" when they are
     EndpointChecks checks_;

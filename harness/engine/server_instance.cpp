@@ -173,6 +173,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
 
     Variables vars = manifest_variables(m, req.prefix);
     auto [pasv_min, pasv_max] = req.ports->range(16);
+    inst->leases_.emplace_back(pasv_min, pasv_max);
     vars.insert({{"rundir", rundir.string()},
                  {"logdir", fs::absolute(req.log_dir).string()},
                  {"workdir", inst->work_dir_.string()},
@@ -223,6 +224,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
     std::string last_error;
     for (int attempt = 0; attempt < 3; ++attempt) {
         inst->port_ = req.ports->port();
+        inst->leases_.emplace_back(inst->port_, inst->port_);
         vars["port"] = std::to_string(inst->port_);
         // Fragments may use placeholders too (e.g. ca_certs_file=${ca_cert}).
         vars["features"] = substitute(req.features_text, vars, m.file.string() + " <feature>");
@@ -262,6 +264,11 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
 
 ServerInstance::~ServerInstance() {
     stop();
+    if (request_.ports != nullptr) {
+        for (auto [first, last] : leases_) {
+            request_.ports->release(first, last);
+        }
+    }
     std::error_code ec;
     fs::remove_all(work_dir_, ec);
 }

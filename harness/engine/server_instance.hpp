@@ -100,6 +100,9 @@ private:
     static std::unique_ptr<ServerInstance> start_unguarded(const InstanceRequest& request);
 
     InstanceRequest request_;
+    /// Ports leased from request_.ports (passive range, control ports tried), given back
+    /// once the server has stopped.
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> leases_;
     std::filesystem::path work_dir_;  // private, under the system temp dir
     std::filesystem::path home_;
     std::pair<unsigned, unsigned> owner_{0, 0};

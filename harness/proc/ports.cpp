@@ -51,7 +51,7 @@ int claim_slice(unsigned slice) {
 
 }  // namespace
 
-PortAllocator::PortAllocator(std::uint16_t first) {
+PortAllocator::PortAllocator(std::uint16_t first) : leased_(window_size, false) {
     if (first != 0) {
         next_ = usable(first) ? first : window_first;
         return;
@@ -99,7 +99,8 @@ std::pair<std::uint16_t, std::uint16_t> PortAllocator::range(std::uint16_t count
         }
         unsigned bad = 0;  // the last taken port inside the candidate range, if any
         for (unsigned p = first; p < first + count; ++p) {
-            if (!usable(p) || !port_is_free("127.0.0.1", static_cast<std::uint16_t>(p))) {
+            if (!usable(p) || leased_[p - window_first] ||
+                !port_is_free("127.0.0.1", static_cast<std::uint16_t>(p))) {
                 bad = p;
             }
         }
@@ -107,12 +108,24 @@ std::pair<std::uint16_t, std::uint16_t> PortAllocator::range(std::uint16_t count
         tried += after - first;
         next_ = static_cast<std::uint16_t>(after > hi_ ? lo_ : after);
         if (bad == 0) {
+            for (unsigned p = first; p < first + count; ++p) {
+                leased_[p - window_first] = true;
+            }
             return {static_cast<std::uint16_t>(first),
                     static_cast<std::uint16_t>(first + count - 1)};
         }
     }
     throw HarnessError("no " + std::to_string(count) + " free consecutive ports in " +
                        std::to_string(lo_) + "-" + std::to_string(hi_));
+}
+
+void PortAllocator::release(std::uint16_t first, std::uint16_t last) {
+    std::lock_guard lock(mutex_);
+    for (unsigned p = first; p <= last; ++p) {
+        if (usable(p)) {
+            leased_[p - window_first] = false;
+        }
+    }
 }
 
 }  // namespace fc

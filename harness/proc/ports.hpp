@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 namespace fc {
 
@@ -29,7 +30,12 @@ public:
     /// One free port. Throws HarnessError if the whole window is taken.
     std::uint16_t port();
     /// `count` consecutive free ports [first, last]. Throws HarnessError if none found.
+    /// A port handed out stays leased until release(): a server's passive range is not
+    /// bound until a PASV, and handing it to another cell meanwhile would mix the two
+    /// cells' traffic (and their captures).
     std::pair<std::uint16_t, std::uint16_t> range(std::uint16_t count);
+    /// Ends the lease of [first, last]: those ports may be handed out again.
+    void release(std::uint16_t first, std::uint16_t last);
 
     static constexpr std::uint16_t window_first = 20000;
     static constexpr std::uint16_t window_last = 29999;
@@ -43,7 +49,8 @@ private:
     std::uint16_t lo_ = window_first;
     std::uint16_t hi_ = window_last;
     std::uint16_t next_;
-    int slice_lock_ = -1;  ///< the flocked slice file, -1 without a slice
+    std::vector<bool> leased_;  ///< by port - window_first
+    int slice_lock_ = -1;       ///< the flocked slice file, -1 without a slice
 };
 
 }  // namespace fc

@@ -89,7 +89,11 @@ std::unique_ptr<Process> Process::start(const ProcessSpec& spec) {
     if (in.fd < 0) {
         throw HarnessError("cannot start " + argv0 + ": cannot open /dev/null");
     }
-    Fd out{open_output(spec.stdout_path, argv0)};
+    Fd out{spec.stdout_fd >= 0 ? ::fcntl(spec.stdout_fd, F_DUPFD_CLOEXEC, 0)
+                               : open_output(spec.stdout_path, argv0)};
+    if (out.fd < 0) {
+        throw HarnessError("cannot start " + argv0 + ": " + std::strerror(errno));
+    }
     Fd err{open_output(spec.stderr_path, argv0)};
     int pid =
         spawn_in_group(spec.argv, spec.cwd, spec.env, in.fd, out.fd, err.fd, spec.pid_namespace);

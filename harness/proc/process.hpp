@@ -23,7 +23,10 @@ namespace fc {
 struct ProcessSpec {
     std::vector<std::string> argv;  ///< argv[0] is a path, or a name looked up in PATH
     std::filesystem::path cwd;      ///< working directory; empty = the harness's own
-    std::filesystem::path stdout_path, stderr_path;        ///< appended to; empty = /dev/null
+    std::filesystem::path stdout_path, stderr_path;  ///< appended to; empty = /dev/null
+    /// A descriptor the child gets as stdout instead of stdout_path (a pipe's write end);
+    /// the caller keeps its own and closes it. -1: stdout_path.
+    int stdout_fd = -1;
     std::vector<std::pair<std::string, std::string>> env;  ///< added to the inherited env
     /// stdin opened for writing on the stderr log instead of /dev/null: vsftpd reports
     /// start-up errors on file descriptor 0.

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "harness/core/error.hpp"
 #include "harness/core/socket.hpp"
 #include "harness/proc/ports.hpp"
 #include "harness/proc/process.hpp"
@@ -152,6 +153,31 @@ TEST(PortAllocator, SkipsTakenPorts) {
     EXPECT_NE(ports.port(), first);
     PortAllocator low(21);
     EXPECT_GE(low.port(), 1024);
+}
+
+// A handed-out port is leased: not handed out again, even though nothing listens on it
+// (a passive range before its PASV), until released.
+TEST(PortAllocator, LeasedPortsComeBackOnlyWhenReleased) {
+    PortAllocator ports(PortAllocator::window_first);
+    auto [lo, hi] = ports.range(16);
+    std::set<std::uint16_t> seen;
+    for (unsigned i = 0; i < 10000 - 16 - 2; ++i) {
+        std::uint16_t p = 0;
+        try {
+            p = ports.port();
+        } catch (const HarnessError&) {
+            break;  // the window is used up (some ports may be busy on this machine)
+        }
+        EXPECT_TRUE(p < lo || p > hi) << p;
+        if (!seen.insert(p).second) {
+            ADD_FAILURE() << "port " << p << " handed out twice";
+            break;
+        }
+    }
+    ports.release(lo, hi);
+    auto [lo2, hi2] = ports.range(16);
+    EXPECT_EQ(lo2, lo);
+    EXPECT_EQ(hi2, hi);
 }
 
 TEST(PortAllocator, RangeWrapsAtWindowEnd) {

@@ -30,19 +30,6 @@ std::string read_text(const fs::path& p) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// The number before `label` in tcpdump's closing statistics ("12 packets captured").
-long long stat_before(const std::string& text, const std::string& label) {
-    std::size_t at = text.find(label);
-    if (at == std::string::npos || at < 2) {
-        return -1;
-    }
-    std::size_t end = at - 1, begin = end;
-    while (begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]))) {
-        --begin;
-    }
-    return begin == end ? -1 : std::stoll(text.substr(begin, end - begin));
-}
-
 // The last `n` bytes of a file ("" if it cannot be read).
 std::string tail_of(const fs::path& p, std::size_t n) {
     std::ifstream in(p, std::ios::binary | std::ios::ate);
@@ -57,8 +44,37 @@ std::string tail_of(const fs::path& p, std::size_t n) {
     return text;
 }
 
+}  // namespace
+
+// The number before `label` in tcpdump's closing statistics ("12 packets captured").
+long long tcpdump_count(const std::string& text, const std::string& label) {
+    std::size_t at = text.find(label);
+    if (at == std::string::npos) {
+        return -1;
+    }
+    // back over " packets " or " packet " (tcpdump writes "1 packet dropped by kernel")
+    std::size_t end = at;
+    while (end > 0 && text[end - 1] == ' ') {
+        --end;
+    }
+    for (std::string_view word : {"packets", "packet"}) {
+        if (end >= word.size() && text.compare(end - word.size(), word.size(), word) == 0) {
+            end -= word.size();
+            break;
+        }
+    }
+    while (end > 0 && text[end - 1] == ' ') {
+        --end;
+    }
+    std::size_t begin = end;
+    while (begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]))) {
+        --begin;
+    }
+    return begin == end ? -1 : std::stoll(text.substr(begin, end - begin));
+}
+
 // tcpdump's messages on one line, without the "listening on" notice, for a reason.
-std::string messages(const std::string& text) {
+std::string tcpdump_messages(const std::string& text) {
     std::string out;
     std::size_t at = 0;
     while (at < text.size()) {
@@ -71,8 +87,6 @@ std::string messages(const std::string& text) {
     }
     return out.size() > 400 ? out.substr(0, 400) + "..." : out;
 }
-
-}  // namespace
 
 std::string bpf_filter(const CaptureSpec& spec) {
     std::string filter = "tcp";
@@ -184,7 +198,7 @@ CaptureStart WireCapture::start(CancelToken cancel) {
             return done("");
         }
         if (!process_->running()) {
-            std::string why = "tcpdump exited before capturing: " + messages(log);
+            std::string why = "tcpdump exited before capturing: " + tcpdump_messages(log);
             process_.reset();
             return done(why);
         }
@@ -232,8 +246,8 @@ CaptureStop WireCapture::stop() {
     process_->stop(Millis(2000));  // SIGTERM: tcpdump flushes its file and prints counts
     std::optional<int> status = process_->exit_status();
     std::string log = read_text(spec_.log);
-    out.captured = stat_before(log, "packets captured");
-    out.dropped = stat_before(log, "packets dropped by kernel");
+    out.captured = tcpdump_count(log, "captured");
+    out.dropped = tcpdump_count(log, "dropped by kernel");
     out.took = std::chrono::duration_cast<Millis>(Clock::now() - begun);
     if (!seen) {
         out.reason = "tcpdump had not written all packets within 2 s; ";
@@ -241,7 +255,7 @@ CaptureStop WireCapture::stop() {
     if (out.captured < 0) {
         out.reason += "tcpdump did not finish cleanly (status " +
                       (status ? std::to_string(*status) : std::string("unknown")) +
-                      "): " + messages(log);
+                      "): " + tcpdump_messages(log);
     } else if (out.dropped > 0) {
         out.reason += std::to_string(out.dropped) + " packets dropped by the kernel";
     }

@@ -39,6 +39,15 @@ struct CaptureSpec {
 /// std::invalid_argument for an address that is not numeric IPv4/IPv6 or an empty range.
 std::string bpf_filter(const CaptureSpec& spec);
 
+/// The count tcpdump gives before `label` in its statistics ("12 packets captured", "1 packet
+/// dropped by kernel": label "captured", "dropped by kernel"), at the first occurrence in
+/// `text`; -1 when absent.
+long long tcpdump_count(const std::string& text, const std::string& label);
+
+/// tcpdump's messages on one line (at most ~400 characters), without its "listening on"
+/// notice: for a reason.
+std::string tcpdump_messages(const std::string& text);
+
 /// The outcome of WireCapture::start().
 struct CaptureStart {
     bool ok = false;

@@ -184,6 +184,17 @@ WireFacts analyse_frames(const FrameList& frames, const KeyLog& keys, const Wire
     }
     int index = 0;
     for (const TcpConnection& c : tcp.finish()) {
+        // A cell's capture begins before the cell connects anywhere, so a connection whose
+        // SYN came before it is not the cell's: the tail of the harness's readiness probe
+        // (its FIN, a late "221", an implicit server's alert). How much of it a capture sees
+        // is a matter of timing; it is left out, and said so.
+        if (!c.syn_seen) {
+            facts.warnings.push_back("left out: " + c.client_addr + ":" +
+                                     std::to_string(c.client_port) + " - " + c.server_addr + ":" +
+                                     std::to_string(c.server_port) +
+                                     ", which began before the capture");
+            continue;
+        }
         facts.connections.push_back(describe(c, ++index, keys, roles));
     }
     return facts;

@@ -141,3 +141,28 @@ TEST(WireFacts, UnreadableCaptureMakesEveryCheckUnsupported) {
 
 }  // namespace
 }  // namespace fc::wire
+
+namespace fc::wire {
+namespace {
+
+// A connection whose SYN came before the capture began is not the cell's (the readiness
+// probe's tail): left out of the facts, with a warning, so no claim is judged on it.
+TEST(WireFacts, ConnectionBegunBeforeTheCaptureIsLeftOut) {
+    std::vector<std::string> frames = {
+        testing::tcp_frame(1, 2121, 1, 40000, 1, 0, "221 Goodbye\r\n"),  // no SYN seen
+        testing::tcp_frame(1, 2121, 1, 40000, 14, kFin, ""),
+    };
+    testing::ConnBuilder c(40001, 30000);
+    c.send(true, "clear bytes").close(true);
+    frames.insert(frames.end(), c.frames().begin(), c.frames().end());
+    WireFacts facts =
+        analyse_frames(parse_capture(pcap_of(frames)), KeyLog::parse(""), WireRoles{{2121}});
+    ASSERT_EQ(facts.connections.size(), 1u);
+    EXPECT_EQ(facts.connections[0].server_port, 30000);
+    ASSERT_EQ(facts.warnings.size(), 1u);
+    EXPECT_NE(facts.warnings[0].find("began before the capture"), std::string::npos)
+        << facts.warnings[0];
+}
+
+}  // namespace
+}  // namespace fc::wire

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 namespace fc::wire {
 
@@ -244,15 +245,17 @@ FrameList read_capture_file(const std::filesystem::path& path) {
     return out;
 }
 
-bool decode_tcp(const Frame& frame, TcpSegment& out) {
-    std::string_view d = frame.data;
-    bool cut = frame.wire_len > frame.data.size();
+namespace {
+
+// The IP packet inside a frame of link type `link`; nullopt for other link types and
+// protocols (ARP, ...) or a frame too short for its link header.
+std::optional<std::string_view> ip_packet(std::string_view d, std::uint32_t link) {
     std::uint16_t ethertype = 0;
     std::size_t at = 0;
-    switch (frame.link) {
+    switch (link) {
         case kLinkEthernet:
             if (d.size() < 14) {
-                return false;
+                return std::nullopt;
             }
             ethertype = be16(d, 12);
             at = 14;
@@ -263,33 +266,97 @@ bool decode_tcp(const Frame& frame, TcpSegment& out) {
             break;
         case kLinkLinuxSll:
             if (d.size() < 16) {
-                return false;
+                return std::nullopt;
             }
             ethertype = be16(d, 14);
             at = 16;
             break;
         case kLinkLinuxSll2:
             if (d.size() < 20) {
-                return false;
+                return std::nullopt;
             }
             ethertype = be16(d, 0);
             at = 20;
             break;
         case kLinkNull:  // a host-order 4-byte family: 2 is IPv4, 24/28/30 IPv6
             if (d.size() < 4) {
-                return false;
+                return std::nullopt;
             }
             at = 4;
             break;
         case kLinkRaw:
         case kLinkIpv4:
         case kLinkIpv6: break;
-        default: return false;
+        default: return std::nullopt;
     }
     if (ethertype != 0 && ethertype != 0x0800 && ethertype != 0x86dd) {
+        return std::nullopt;
+    }
+    return d.substr(at);
+}
+
+}  // namespace
+
+bool decode_tcp(const Frame& frame, TcpSegment& out) {
+    auto ip = ip_packet(frame.data, frame.link);
+    return ip && decode_ip(*ip, frame.time, frame.wire_len > frame.data.size(), out);
+}
+
+bool decode_ends(std::string_view data, std::uint32_t link, PacketEnds& out) {
+    auto ip = ip_packet(data, link);
+    if (!ip || ip->empty()) {
         return false;
     }
-    return decode_ip(d.substr(at), frame.time, cut, out);
+    std::string_view p = *ip;
+    char text[INET6_ADDRSTRLEN] = {};
+    std::string_view transport;
+    int version = static_cast<std::uint8_t>(p[0]) >> 4;
+    if (version == 4) {
+        if (p.size() < 20) {
+            return false;
+        }
+        std::size_t ihl = (static_cast<std::uint8_t>(p[0]) & 0x0f) * 4u;
+        if (ihl < 20 || p.size() < ihl || (be16(p, 6) & 0x3fff) != 0) {
+            return false;  // a fragment: loopback traffic has none
+        }
+        std::size_t total = be16(p, 2);
+        if (total >= ihl && total < p.size()) {
+            p = p.substr(0, total);
+        }
+        out.protocol = static_cast<std::uint8_t>(p[9]);
+        out.src = ::inet_ntop(AF_INET, p.data() + 12, text, sizeof text);
+        out.dst = ::inet_ntop(AF_INET, p.data() + 16, text, sizeof text);
+        transport = p.substr(ihl);
+    } else if (version == 6) {
+        if (p.size() < 40) {
+            return false;
+        }
+        std::size_t total = 40u + be16(p, 4);
+        if (total < p.size()) {
+            p = p.substr(0, total);
+        }
+        out.protocol = static_cast<std::uint8_t>(p[6]);
+        out.src = ::inet_ntop(AF_INET6, p.data() + 8, text, sizeof text);
+        out.dst = ::inet_ntop(AF_INET6, p.data() + 24, text, sizeof text);
+        transport = p.substr(40);
+    } else {
+        return false;
+    }
+    std::size_t header = 0;
+    if (out.protocol == 6 && transport.size() >= 20) {
+        header = (static_cast<std::uint8_t>(transport[12]) >> 4) * 4u;
+        if (header < 20 || header > transport.size()) {
+            return false;
+        }
+    } else if (out.protocol == 17 && transport.size() >= 8) {
+        header = 8;
+    } else {
+        return false;
+    }
+    out.sport = be16(transport, 0);
+    out.dport = be16(transport, 2);
+    out.payload = transport.substr(header);
+    return true;
 }
 
 }  // namespace fc::wire

@@ -47,6 +47,19 @@ struct TcpSegment {
 /// unknown link types) and for malformed headers.
 bool decode_tcp(const Frame& frame, TcpSegment& out);
 
+/// The two ends of a TCP or UDP packet, found without copying its payload: what routing a
+/// frame to the capture that wants it needs (capture_hub.cpp).
+struct PacketEnds {
+    std::uint8_t protocol = 0;  ///< 6 TCP, 17 UDP
+    std::string src, dst;       ///< numeric addresses
+    std::uint16_t sport = 0, dport = 0;
+    std::string_view payload;  ///< into the frame's bytes
+};
+
+/// Decodes the IP and TCP/UDP headers of a frame's bytes (`link`: its LINKTYPE_*). False for
+/// other protocols, IPv4 fragments, unknown link types and malformed headers.
+bool decode_ends(std::string_view data, std::uint32_t link, PacketEnds& out);
+
 /// Link types understood by decode_tcp().
 inline constexpr std::uint32_t kLinkNull = 0, kLinkEthernet = 1, kLinkRaw = 101,
                                kLinkLinuxSll = 113, kLinkIpv4 = 228, kLinkIpv6 = 229,
