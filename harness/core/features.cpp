@@ -26,9 +26,10 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 91> kMisbehaviours{
+constexpr std::array<std::string_view, 93> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
+    "auth-reply-injected",        // sends "230 User logged in" in clear in the 234's segment
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
     "feat-hides-pbsz-prot",       // FEAT omits PBSZ and PROT
     "prot-without-pbsz",          // accepts PROT before PBSZ
@@ -126,11 +127,12 @@ constexpr std::array<std::string_view, 91> kMisbehaviours{
     "tls11-only",           // offers only TLS 1.0 and 1.1 (security level 0), as an old server does
     "auth-ssl-refused",     // answers 504 to AUTH SSL although configured to accept it
     "auth-ssl-clear-data",  // accepts AUTH SSL but keeps data connections clear until PROT P
-    "port-privileged-accepted",  // accepts PORT/EPRT naming a port below 1024 (RFC 2577 3)
-    "user-unknown-530",          // answers 530 to USER naming an unknown user (RFC 2577 7)
-    "login-attempts-unlimited",  // never closes the session after failed logins (RFC 2577 5)
-    "login-close-without-421",   // after the third failed login answers 530 and closes,
-                                 // without the 421 (RFC 2577 5)
+    "port-privileged-accepted",     // accepts PORT/EPRT naming a port below 1024 (RFC 2577 3)
+    "user-unknown-530",             // answers 530 to USER naming an unknown user (RFC 2577 7)
+    "user-logged-in-without-pass",  // answers 230 to USER (the test user): no PASS follows
+    "login-attempts-unlimited",     // never closes the session after failed logins (RFC 2577 5)
+    "login-close-without-421",      // after the third failed login answers 530 and closes,
+                                    // without the 421 (RFC 2577 5)
     // Misbehaviours that test clients (client-side scenarios, issue 7):
     "cert-untrusted",        // presents a server certificate signed by a CA the run does not trust
     "cert-expired",          // presents an expired server certificate (trusted CA, right names)

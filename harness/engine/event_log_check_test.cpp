@@ -95,6 +95,13 @@ TEST(EventLog, OrderComparesFirstOccurrences) {
     v = check_log_order(e, missing);
     EXPECT_FALSE(v.holds);
     EXPECT_EQ(v.observed, "no event ccc in the log");
+    // optional: no `first` event at all passes; a `first` without a `then` still fails
+    LogOrderStep optional{pattern("ccc"), pattern("command", {{"verb", "AUTH"}}), true};
+    EXPECT_TRUE(check_log_order(e, optional).holds);
+    LogOrderStep optional_missing{pattern("command", {{"verb", "AUTH"}}), pattern("ccc"), true};
+    v = check_log_order(e, optional_missing);
+    EXPECT_FALSE(v.holds);
+    EXPECT_EQ(v.observed, "no event ccc in the log");
 }
 
 }  // namespace

@@ -61,10 +61,10 @@ TEST_F(ClientLoader, ReadsAClientSideScenario) {
     <client action="get" remote="d/a.bin b" local="x y" settings="tls13" timeout="30s"/>
     <client action="put" remote="up" size="1k" expect="failure"/>
     <client action="list" contains="a.bin"/>
-    <client action="login"/>
+    <client action="login" expect="any"/>
     <log-expect event="command" where="verb=PBSZ protected=true" count="1+"/>
     <log-expect event="tls" where="channel=data" require="resumed=true" count="2"/>
-    <log-order first="command verb=PBSZ" then="command verb=PROT"/>
+    <log-order first="command verb=PBSZ" then="command verb=PROT" optional="true"/>
   </steps>
   <negative-control server="reference" without-misbehave="cert-untrusted"/>
 )m");
@@ -93,6 +93,8 @@ TEST_F(ClientLoader, ReadsAClientSideScenario) {
     EXPECT_FALSE(put.expect_success);
     EXPECT_EQ(std::get<ClientActionStep>(s->client_steps[3].body).contains, "a.bin");
     EXPECT_EQ(s->client_steps[4].kind(), "client");
+    EXPECT_TRUE(std::get<ClientActionStep>(s->client_steps[4].body).expect_any);
+    EXPECT_FALSE(get.expect_any);
     const auto& pbsz = std::get<LogExpectStep>(s->client_steps[5].body);
     EXPECT_EQ(pbsz.select.describe(), "command verb=PBSZ protected=true");
     EXPECT_TRUE(pbsz.at_least);
@@ -106,6 +108,7 @@ TEST_F(ClientLoader, ReadsAClientSideScenario) {
     const auto& order = std::get<LogOrderStep>(s->client_steps[7].body);
     EXPECT_EQ(order.first.describe(), "command verb=PBSZ");
     EXPECT_EQ(order.then.describe(), "command verb=PROT");
+    EXPECT_TRUE(order.optional);
     EXPECT_EQ(s->negative_control.without_misbehave, "cert-untrusted");
 }
 
@@ -187,7 +190,7 @@ TEST_F(ClientLoader, ReportsEveryProblemAtItsPlace) {
         {9, 13, "unknown action 'gett' (did you mean 'get'?)"},
         {10, 49, "'contains' does not apply to action 'get'"},
         {10, 39, "'local' names 1 file(s) and 'remote' 2"},
-        {10, 62, "bad value 'maybe' for 'expect'; use success or failure"},
+        {10, 62, "bad value 'maybe' for 'expect'; use success, failure or any"},
         {11, 5, "missing required attribute 'remote' on <client action=\"mkdir\">"},
         {13, 33, "bad condition 'verb' (write field=value, e.g. verb=PBSZ)"},
         {13, 46, "bad count '2++'"},

@@ -21,9 +21,9 @@ constexpr std::array<std::string_view, 11> kClientAttrs{"if",       "unless", "t
                                                         "settings", "size",   "contains"};
 constexpr std::array<std::string_view, 7> kLogExpectAttrs{"if",    "unless",  "timeout", "event",
                                                           "where", "require", "count"};
-constexpr std::array<std::string_view, 5> kLogOrderAttrs{"if", "unless", "timeout", "first",
-                                                         "then"};
-constexpr std::array<std::string_view, 2> kExpectValues{"success", "failure"};
+constexpr std::array<std::string_view, 6> kLogOrderAttrs{"if",    "unless", "timeout",
+                                                         "first", "then",   "optional"};
+constexpr std::array<std::string_view, 3> kExpectValues{"success", "failure", "any"};
 constexpr std::array<std::string_view, 0> kNone{};
 
 /// A file name inside the server's root: relative, no "..", no empty components.
@@ -196,6 +196,7 @@ ClientActionStep load_client(XmlFile& f, pugi::xml_node node) {
     }
     if (auto expect = choice_attr(f, node, "expect", kExpectValues)) {
         step.expect_success = *expect == "success";
+        step.expect_any = *expect == "any";
     }
     step.settings = client_setting_list(f, node, "settings");
     load_size(f, node, step.size);
@@ -229,7 +230,11 @@ LogExpectStep load_log_expect(XmlFile& f, pugi::xml_node node) {
 LogOrderStep load_log_order(XmlFile& f, pugi::xml_node node) {
     f.check_attributes(node, kLogOrderAttrs);
     f.check_children(node, kNone);
-    return {pattern(f, node, "first"), pattern(f, node, "then")};
+    LogOrderStep step{pattern(f, node, "first"), pattern(f, node, "then")};
+    if (auto optional = bool_attr(f, node, "optional")) {
+        step.optional = *optional;
+    }
+    return step;
 }
 
 std::optional<ClientStepBody> load_body(XmlFile& f, pugi::xml_node node) {

@@ -250,11 +250,14 @@ struct SeedStep {
 
 /// The client under test does one action (clients/README.md) on one login.
 struct ClientActionStep {
-    std::string action;                 ///< one of known_client_actions()
-    std::vector<std::string> remote;    ///< one or more files (same length as `local`)
-    std::vector<std::string> local;     ///< default: the remote names' last components
-    std::string remote2;                ///< fxp: the name on the second server (default remote)
-    bool expect_success = true;         ///< exit status 0 (and the file checks) or non-zero
+    std::string action;               ///< one of known_client_actions()
+    std::vector<std::string> remote;  ///< one or more files (same length as `local`)
+    std::vector<std::string> local;   ///< default: the remote names' last components
+    std::string remote2;              ///< fxp: the name on the second server (default remote)
+    bool expect_success = true;       ///< exit status 0 (and the file checks) or non-zero
+    /// expect="any": the exit status is not judged and no file is checked; the steps after
+    /// it decide (a client may refuse or succeed, but must not do a third thing).
+    bool expect_any = false;
     std::vector<std::string> settings;  ///< added to the scenario's <settings>
     std::uint64_t size = 65536;         ///< put: bytes of each local file the harness makes
     std::string contains;               ///< list: a name the client's stdout must show
@@ -283,9 +286,11 @@ struct LogExpectStep {
 };
 
 /// The first event matching `then` comes after the first matching `first`; both exist.
+/// With `optional`, no event matching `first` at all also passes.
 struct LogOrderStep {
     EventPattern first;
     EventPattern then;
+    bool optional = false;
 };
 
 using ClientStepBody = std::variant<SeedStep, ClientActionStep, LogExpectStep, LogOrderStep>;

@@ -311,6 +311,11 @@ void Session::dispatch(const Command& cmd) {
             reply(530, "Unknown user " + cmd.arg);
             return;
         }
+        if (!anon && cmd.arg == config_.user && bad("user-logged-in-without-pass")) {
+            logged_in_ = true;  // as RFC 2228's 232 would, but without any certificate
+            reply(230, "User logged in, no password needed");
+            return;
+        }
         pending_user_ = cmd.arg;
         user_given_ = true;
         reply(331,

@@ -150,7 +150,23 @@ void Session::cmd_auth(const Command& cmd) {
         reply(534, "TLS is not available");
         return;
     }
-    reply(bad("auth-tls-334") ? 334 : 234, "AUTH " + mech + " ok, start the TLS handshake");
+    if (bad("auth-reply-injected")) {
+        // The STARTTLS injection class: a forged reply rides in the same segment as the 234,
+        // in clear, so a client that keeps what it read before the handshake takes it for
+        // the first reply inside TLS (the reply to its USER).
+        std::string text = "AUTH " + mech + " ok, start the TLS handshake";
+        log_.write(log_.event(id_, "reply")
+                       .num("code", 234)
+                       .str("text", "234 " + text)
+                       .flag("protected", false)
+                       .str("injected", "230 User logged in, proceed"));
+        if (!write_control("234 " + text + "\r\n230 User logged in, proceed\r\n", true)) {
+            end("error: cannot write a reply");
+            return;
+        }
+    } else {
+        reply(bad("auth-tls-334") ? 334 : 234, "AUTH " + mech + " ok, start the TLS handshake");
+    }
     if (closing_) {
         return;
     }
