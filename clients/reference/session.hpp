@@ -75,6 +75,8 @@ private:
     std::optional<std::vector<std::string>> rejected_after_handshake();
     /// alert=: one of the server's alerts must match the step's regex.
     void judge_alert(const TlsHandshakeStep& step, const std::vector<std::string>& alerts);
+    /// <tls-handshake renegotiate="true">: renegotiates the control session.
+    void renegotiate(const TlsHandshakeStep& step);
     SslSessionPtr other_session();
     SslSessionPtr other_session(Transcript& scratch);
     void goodbye();

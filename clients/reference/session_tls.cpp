@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "clients/reference/session.hpp"
+#include "harness/core/text.hpp"
 
 namespace fc::detail {
 
@@ -94,7 +95,51 @@ void Session::execute(const TlsHandshakeStep& step) {
     }
 }
 
+void Session::renegotiate(const TlsHandshakeStep& step) {
+    if (!channel_.is_protected()) {
+        fail("renegotiate", "an established TLS session to renegotiate",
+             "the control connection is not in TLS");
+        return;
+    }
+    if (channel_.tls_facts()->version == "TLSv1.3") {
+        // Not a refusal by the server: TLS 1.3 has no renegotiation at all.
+        fail("renegotiate", "a TLS 1.2 session to renegotiate",
+             "the session is TLSv1.3, which has no renegotiation (pin max=\"1.2\")");
+        return;
+    }
+    IoResult r = channel_.renegotiate(deadline());
+    if (r.status == IoStatus::cancelled) {
+        error("interrupted");
+        return;
+    }
+    std::vector<std::string> alerts = channel_.tls_facts()->alerts_received;
+    if (r.ok()) {
+        if (!step.expect_success) {
+            fail("renegotiate", "the renegotiation refused (an alert, a close, or no answer)",
+                 "it completed: the server accepted a client-initiated renegotiation");
+        }
+        return;
+    }
+    if (step.expect_success) {
+        fail("renegotiate", "a completed renegotiation", r.error);
+        return;
+    }
+    // Refused: OpenSSL gives up the session after a refused renegotiation, so the
+    // scenario ends here, as after a refused handshake.
+    transcript_.note("ctrl", "renegotiation refused (" + r.error + ")" +
+                                 (alerts.empty() ? "" : "; alerts: " + join(alerts, ", ")));
+    if (!step.alert.empty()) {
+        judge_alert(step, alerts);
+    }
+    channel_.close(Deadline::after(Millis(100)));
+    ended_ = true;
+}
+
 void Session::handshake(const TlsHandshakeStep& step) {
+    if (step.renegotiate) {
+        renegotiate(step);
+        return;
+    }
     control_tls_ = client_tls(&step);
     TlsHandshakeResult r = channel_.start_tls(*control_tls_, deadline());
     if (channel_.is_protected()) {

@@ -26,10 +26,11 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 93> kMisbehaviours{
+constexpr std::array<std::string_view, 94> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "auth-reply-injected",        // sends "230 User logged in" in clear in the 234's segment
+    "renegotiation-allowed",      // completes a client-initiated TLS 1.2 renegotiation
     "feat-hides-auth-tls",        // FEAT omits the AUTH TLS line
     "feat-hides-pbsz-prot",       // FEAT omits PBSZ and PROT
     "prot-without-pbsz",          // accepts PROT before PBSZ

@@ -135,6 +135,17 @@ TlsHandshakeResult ControlChannel::start_tls(const TlsClientOptions& options, De
     return result;
 }
 
+IoResult ControlChannel::renegotiate(Deadline deadline) {
+    if (!tls_) {
+        return {IoStatus::failed, 0, "the control connection is not in TLS"};
+    }
+    transcript_.note(channel(), "client-initiated TLS renegotiation");
+    IoResult r = tls_->renegotiate(deadline, cancel_);
+    transcript_.note(channel(), r.ok() ? "renegotiation done: " + tls_->facts().version
+                                       : "renegotiation did not complete: " + r.error);
+    return r;
+}
+
 const TlsFacts* ControlChannel::tls_facts() const {
     return tls_ ? &tls_->facts() : nullptr;
 }

@@ -41,6 +41,9 @@ public:
     /// TLS handshake as client on this connection. Fails if plaintext reply bytes are
     /// still buffered (the server spoke in clear after its 234: a protocol violation).
     TlsHandshakeResult start_tls(const TlsClientOptions& options, Deadline deadline);
+    /// Renegotiates the control connection's TLS 1.2 session (TlsStream::renegotiate),
+    /// noting the outcome in the transcript. Not protected: failed.
+    IoResult renegotiate(Deadline deadline);
 
     bool connected() const { return static_cast<bool>(fd_); }
     /// The server's numeric address on this connection ("" when not connected).

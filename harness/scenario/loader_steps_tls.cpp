@@ -11,9 +11,9 @@ namespace fc::detail {
 namespace {
 
 // Every step also accepts if, unless and timeout; the arrays below list them first.
-constexpr std::array<std::string_view, 13> kHandshakeAttrs{
-    "if",   "unless", "timeout", "if-reply", "expect", "min", "max",
-    "cert", "sni",    "verify",  "ciphers",  "alert",  "alpn"};
+constexpr std::array<std::string_view, 14> kHandshakeAttrs{
+    "if",   "unless", "timeout", "if-reply", "expect", "min",  "max",
+    "cert", "sni",    "verify",  "ciphers",  "alert",  "alpn", "renegotiate"};
 constexpr std::array<std::string_view, 5> kShutdownAttrs{"if", "unless", "timeout", "if-reply",
                                                          "peer-close-notify"};
 constexpr std::array<std::string_view, 11> kAssertAttrs{
@@ -99,6 +99,23 @@ TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
                     "empty alert: write a regex (e.g. \"fatal: \" for any fatal alert)");
         } else {
             check_regex(f, node, "alert", step.alert);
+        }
+    }
+    step.renegotiate = bool_attr(f, node, "renegotiate").value_or(false);
+    if (step.renegotiate) {
+        // A renegotiation keeps the session's parameters: only expect= and alert= apply.
+        for (const char* a : {"min", "max", "cert", "sni", "verify", "ciphers", "alpn"}) {
+            if (node.attribute(a)) {
+                f.error(node, a,
+                        std::string(a) +
+                            " with renegotiate=\"true\": a renegotiation keeps the settings of "
+                            "the handshake before it");
+            }
+        }
+        if (step.close_acceptable) {
+            f.error(node, "expect",
+                    "success-or-close with renegotiate=\"true\": use expect=\"failure\" (a close "
+                    "is one way to refuse)");
         }
     }
     return step;

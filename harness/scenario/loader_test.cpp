@@ -272,6 +272,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown-tls-version.xml", 7, 17,
                 "bad value 'TLS1.3' for 'version' (did you mean 'TLSv1.3'?)"},
         BadCase{"min-above-max.xml", 7, 20, "min 1.3 is above max 1.2"},
+        BadCase{"renegotiate-with-min.xml", 7, 39,
+                "min with renegotiate=\"true\": a renegotiation keeps the settings"},
         BadCase{"unknown-cert.xml", 7, 20,
                 "bad value 'expird' for 'cert' (did you mean 'expired'?)"}),
     [](const auto& info) {

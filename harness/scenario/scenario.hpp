@@ -91,6 +91,9 @@ struct TlsHandshakeStep {
     bool verify = true;             ///< verify the server certificate with the run's CA and name
     std::string ciphers;            ///< OpenSSL cipher list for TLS 1.2 and lower; "" = default
     std::vector<std::string> alpn;  ///< ALPN names to offer (alpn="http/1.1"); empty = none
+    /// renegotiate="true": not a new handshake but a client-initiated renegotiation of the
+    /// established (TLS 1.2) control session; expect= judges whether it completed.
+    bool renegotiate = false;
     /// expect="failure": an ECMAScript regex one of the alerts the server sent must match
     /// (OpenSSL's long names: "fatal: unknown CA"); "" = no alert required.
     std::string alert;

@@ -444,6 +444,25 @@ IoResult TlsStream::shutdown(Deadline deadline, CancelToken cancel, bool wait_fo
     return {};
 }
 
+IoResult TlsStream::renegotiate(Deadline deadline, CancelToken cancel) {
+    if (!fatal_.ok()) {
+        return fatal_;
+    }
+    SSL* ssl = ssl_.get();
+    if (SSL_version(ssl) >= TLS1_3_VERSION) {
+        return {IoStatus::failed, 0, "TLS 1.3 has no renegotiation"};
+    }
+    ERR_clear_error();
+    if (SSL_renegotiate(ssl) != 1) {
+        return {IoStatus::failed, 0, with_openssl_errors("cannot start a renegotiation")};
+    }
+    Step step = run([ssl] { return SSL_do_handshake(ssl); }, deadline, cancel);
+    if (!step.done()) {
+        return failure(step, "renegotiation failed");
+    }
+    return {};
+}
+
 SslSessionPtr TlsStream::session() const {
     return SslSessionPtr(SSL_get1_session(ssl_.get()));
 }

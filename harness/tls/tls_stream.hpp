@@ -119,6 +119,10 @@ public:
     /// Sends close_notify (once); with `wait_for_peer` also reads, discarding data, until
     /// the peer's close_notify arrives.
     IoResult shutdown(Deadline deadline, CancelToken cancel, bool wait_for_peer);
+    /// Client-initiated renegotiation of a TLS 1.2 (or older) session: a new handshake on the
+    /// established connection. Ok when it completed; otherwise why not (the peer's alerts
+    /// are in facts().alerts_received). TLS 1.3 has no renegotiation: failed, said so.
+    IoResult renegotiate(Deadline deadline, CancelToken cancel);
 
     const TlsFacts& facts() const { return facts_; }
     /// The current session (SSL_get1_session) for resumption; may be null.

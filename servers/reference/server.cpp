@@ -210,6 +210,11 @@ void finish_context(const ServerConfig& c, TlsServerContext& context) {
     if (!c.bad("alpn-ignored")) {
         SSL_CTX_set_alpn_select_cb(ctx, select_ftp_protocol, nullptr);
     }
+    // OpenSSL 3 refuses client-initiated renegotiation unless told otherwise (a warning
+    // alert no_renegotiation): the misbehaviour allows it.
+    if (c.bad("renegotiation-allowed")) {
+        SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    }
     if (c.bad("early-data-offered")) {
         // TLS 1.3 tickets that invite 0-RTT (RFC 8446 4.6.1 early_data), for which FTP has
         // no profile (RFC 8446 E.5).
