@@ -88,6 +88,56 @@ std::string tcpdump_messages(const std::string& text) {
     return out.size() > 400 ? out.substr(0, 400) + "..." : out;
 }
 
+CaptureStart capture_started(Clock::time_point begun, std::string reason) {
+    CaptureStart out;
+    out.ok = reason.empty();
+    out.reason = std::move(reason);
+    out.took = std::chrono::duration_cast<Millis>(Clock::now() - begun);
+    return out;
+}
+
+std::vector<std::string> tcpdump_argv(const std::string& tcpdump, const std::string& interface) {
+    // -B: a 64 MiB kernel buffer; the default 2 MiB holds only a few 64 KiB loopback packets
+    // and the kernel drops packets when tcpdump falls behind on a busy machine. 16 MiB was
+    // not enough: a full run at 8 cells at once on 2 cores once lost 45 of the 840 packets
+    // of a 16 MiB upload, which left that cell's wire assertions unjudged (unsupported).
+    // -U with --immediate-mode: every packet is written as it arrives. As root, -Z root
+    // keeps tcpdump from switching to its own user, who may not write the cell's folder.
+    std::vector<std::string> argv = {tcpdump, "-i", interface, "-n", "-s",
+                                     "0",     "-B", "65536",   "-U", "--immediate-mode"};
+    if (::geteuid() == 0) {
+        argv.insert(argv.end(), {"-Z", "root"});
+    }
+    return argv;
+}
+
+int open_marker_socket(std::uint16_t& port, std::string& error) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in self{};
+    self.sin_family = AF_INET;
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t self_len = sizeof self;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof self) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) {
+        error = std::string("cannot open the capture's marker socket: ") + std::strerror(errno);
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        return -1;
+    }
+    port = ntohs(self.sin_port);
+    return fd;
+}
+
+bool send_marker(int fd, std::uint16_t port, const std::string& token) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return ::sendto(fd, token.data(), token.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                    sizeof to) >= 0;
+}
+
 std::string bpf_filter(const CaptureSpec& spec) {
     std::string filter = "tcp";
     std::string hosts;
@@ -134,14 +184,8 @@ bool WireCapture::running() const {
 }
 
 CaptureStart WireCapture::start(CancelToken cancel) {
-    CaptureStart out;
-    auto begun = Clock::now();
-    auto done = [&](std::string reason) {
-        out.ok = reason.empty();
-        out.reason = std::move(reason);
-        out.took = std::chrono::duration_cast<Millis>(Clock::now() - begun);
-        return out;
-    };
+    const auto begun = Clock::now();
+    auto done = [&](std::string reason) { return capture_started(begun, std::move(reason)); };
     if (process_) {
         return done("the capture was already started");
     }
@@ -151,34 +195,17 @@ CaptureStart WireCapture::start(CancelToken cancel) {
     } catch (const std::invalid_argument& e) {
         return done(std::string("bad capture filter: ") + e.what());
     }
-    marker_fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in self{};
-    self.sin_family = AF_INET;
-    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t self_len = sizeof self;
-    if (marker_fd_ < 0 ||
-        ::bind(marker_fd_, reinterpret_cast<sockaddr*>(&self), sizeof self) != 0 ||
-        ::getsockname(marker_fd_, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) {
-        return done(std::string("cannot open the capture's marker socket: ") +
-                    std::strerror(errno));
+    std::string marker_error;
+    marker_fd_ = open_marker_socket(marker_port_, marker_error);
+    if (marker_fd_ < 0) {
+        return done(marker_error);
     }
-    marker_port_ = ntohs(self.sin_port);
     filter = "(" + filter + ") or (udp and dst host 127.0.0.1 and dst port " +
              std::to_string(marker_port_) + ")";
     std::error_code ec;
     fs::remove(spec_.log, ec);
-    // -U with --immediate-mode: every packet reaches the file as it arrives. As root, -Z root
-    // keeps tcpdump from switching to its own user, who may not write the cell's folder.
     ProcessSpec ps;
-    // -B: a 64 MiB kernel buffer; the default 2 MiB holds only a few 64 KiB loopback packets
-    // and the kernel drops packets when tcpdump falls behind on a busy machine. 16 MiB was
-    // not enough: a full run at 8 cells at once on 2 cores once lost 45 of the 840 packets
-    // of a 16 MiB upload, which left that cell's wire assertions unjudged (unsupported).
-    ps.argv = {spec_.tcpdump, "-i", spec_.interface, "-n", "-s",
-               "0",           "-B", "65536",         "-U", "--immediate-mode"};
-    if (::geteuid() == 0) {
-        ps.argv.insert(ps.argv.end(), {"-Z", "root"});
-    }
+    ps.argv = tcpdump_argv(spec_.tcpdump, spec_.interface);
     ps.argv.insert(ps.argv.end(), {"-w", spec_.file.string(), filter});
     ps.stderr_path = spec_.log;
     try {
@@ -227,17 +254,12 @@ CaptureStop WireCapture::stop() {
     // before it. SIGTERM alone would drop what tcpdump had not read yet.
     std::string token =
         "fc-wire-marker-" + std::to_string(::getpid()) + "-" + std::to_string(marker_port_);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(marker_port_);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     bool seen = false;
     Deadline deadline = Deadline::after(Millis(2000));
     Deadline resend = Deadline::after(Millis(0));
     while (!seen && !deadline.expired() && process_->running()) {
         if (resend.expired()) {  // again now and then, in case the kernel dropped it
-            ::sendto(marker_fd_, token.data(), token.size(), 0,
-                     reinterpret_cast<const sockaddr*>(&to), sizeof to);
+            send_marker(marker_fd_, marker_port_, token);
             resend = Deadline::after(Millis(250));
         }
         std::this_thread::sleep_for(Millis(2));

@@ -48,6 +48,17 @@ long long tcpdump_count(const std::string& text, const std::string& label);
 /// notice: for a reason.
 std::string tcpdump_messages(const std::string& text);
 
+/// tcpdump's options for a capture on `interface` as WireCapture and CaptureHub run it (the
+/// binary first; the caller appends "-w FILE" and the filter).
+std::vector<std::string> tcpdump_argv(const std::string& tcpdump, const std::string& interface);
+
+/// A UDP socket bound to 127.0.0.1 on a free port, whose datagrams to itself mark a point
+/// in a capture; -1 with `error` set when it cannot be made.
+int open_marker_socket(std::uint16_t& port, std::string& error);
+
+/// Sends `token` as one datagram to the marker socket's own port; false if it failed.
+bool send_marker(int fd, std::uint16_t port, const std::string& token);
+
 /// The outcome of WireCapture::start().
 struct CaptureStart {
     bool ok = false;
@@ -57,6 +68,9 @@ struct CaptureStart {
     std::string reason;
     Millis took{0};
 };
+
+/// A start() outcome: ok when `reason` is empty, timed from `begun`.
+CaptureStart capture_started(Clock::time_point begun, std::string reason);
 
 /// The outcome of WireCapture::stop().
 struct CaptureStop {

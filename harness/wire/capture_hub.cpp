@@ -127,42 +127,32 @@ bool CaptureHub::running() const {
     return process_ != nullptr && !reader_done_;
 }
 
-bool CaptureHub::send_marker(const std::string& token) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(marker_port_);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return ::sendto(marker_fd_, token.data(), token.size(), 0,
-                    reinterpret_cast<const sockaddr*>(&to), sizeof to) >= 0;
+bool CaptureHub::await_marker(const std::string& token, const bool& seen,
+                              std::unique_lock<std::mutex>& lock) {
+    Deadline deadline = Deadline::after(Millis(2000));
+    while (!seen && !reader_done_ && !deadline.expired()) {
+        lock.unlock();
+        send_marker(marker_fd_, marker_port_, token);  // again now and then, if dropped
+        lock.lock();
+        seen_.wait_for(lock, Millis(250), [&] { return seen || reader_done_; });
+    }
+    return seen;
 }
 
 CaptureStart CaptureHub::start(CancelToken cancel) {
-    CaptureStart out;
-    auto begun = Clock::now();
-    auto done = [&](std::string reason) {
-        out.ok = reason.empty();
-        out.reason = std::move(reason);
-        out.took = std::chrono::duration_cast<Millis>(Clock::now() - begun);
-        return out;
-    };
+    const auto begun = Clock::now();
+    auto done = [&](std::string reason) { return capture_started(begun, std::move(reason)); };
     if (process_) {
         return done("the capture was already started");
     }
     if (spec_.ports.first > spec_.ports.last) {
         return done("bad port range for the capture");
     }
-    marker_fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in self{};
-    self.sin_family = AF_INET;
-    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t self_len = sizeof self;
-    if (marker_fd_ < 0 ||
-        ::bind(marker_fd_, reinterpret_cast<sockaddr*>(&self), sizeof self) != 0 ||
-        ::getsockname(marker_fd_, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) {
-        return done(std::string("cannot open the capture's marker socket: ") +
-                    std::strerror(errno));
+    std::string marker_error;
+    marker_fd_ = open_marker_socket(marker_port_, marker_error);
+    if (marker_fd_ < 0) {
+        return done(marker_error);
     }
-    marker_port_ = ntohs(self.sin_port);
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         return done(std::string("cannot make a pipe for tcpdump: ") + std::strerror(errno));
@@ -172,13 +162,8 @@ CaptureStart CaptureHub::start(CancelToken cancel) {
     std::error_code ec;
     fs::remove(spec_.log, ec);
     ProcessSpec ps;
-    // -B: a 64 MiB kernel buffer, allocated once for the run (capture.cpp says why this
-    // size); -U with --immediate-mode: each packet reaches the pipe as it arrives.
-    ps.argv = {spec_.tcpdump, "-i", spec_.interface, "-n", "-s",
-               "0",           "-B", "65536",         "-U", "--immediate-mode"};
-    if (::geteuid() == 0) {
-        ps.argv.insert(ps.argv.end(), {"-Z", "root"});
-    }
+    // tcpdump_argv's 64 MiB kernel ring is allocated once for the run
+    ps.argv = tcpdump_argv(spec_.tcpdump, spec_.interface);
     ps.argv.insert(ps.argv.end(), {"-w", "-", filter()});
     ps.stdout_fd = fds[1];
     ps.stderr_path = spec_.log;
@@ -202,7 +187,7 @@ CaptureStart CaptureHub::start(CancelToken cancel) {
     Deadline deadline = Deadline::after(spec_.start_timeout);
     const std::string token(kStartToken);
     while (true) {
-        send_marker(token);
+        send_marker(marker_fd_, marker_port_, token);
         std::unique_lock lock(mutex_);
         if (seen_.wait_for(lock, Millis(100), [&] { return start_marker_seen_ || reader_done_; }) &&
             start_marker_seen_) {
@@ -399,15 +384,8 @@ CaptureHub::Opened CaptureHub::open(const CaptureSpec& spec) {
     // the session takes packets from its marker on, not from whatever the reader reads next.
     const std::string token =
         std::string(kOpenToken) + std::to_string(::getpid()) + "-" + std::to_string(id);
-    Deadline deadline = Deadline::after(Millis(2000));
     std::unique_lock wait(mutex_);
-    while (!session->active && !reader_done_ && !deadline.expired()) {
-        wait.unlock();
-        send_marker(token);  // again now and then, in case the kernel dropped it
-        wait.lock();
-        seen_.wait_for(wait, Millis(250), [&] { return session->active || reader_done_; });
-    }
-    if (!session->active) {
+    if (!await_marker(token, session->active, wait)) {
         session->close_file();
         sessions_.erase(id);
         out.reason = reader_done_ ? "the run's tcpdump has ended"
@@ -433,15 +411,8 @@ CaptureStop CaptureHub::close(int id) {
     }
     const std::string token =
         std::string(kCloseToken) + std::to_string(::getpid()) + "-" + std::to_string(id);
-    Deadline deadline = Deadline::after(Millis(2000));
     std::unique_lock lock(mutex_);
-    while (!s->marker_seen && !reader_done_ && !deadline.expired()) {
-        lock.unlock();
-        send_marker(token);  // again now and then, in case the kernel dropped it
-        lock.lock();
-        seen_.wait_for(lock, Millis(250), [&] { return s->marker_seen || reader_done_; });
-    }
-    bool seen = s->marker_seen;
+    bool seen = await_marker(token, s->marker_seen, lock);
     s->close_file();
     out.captured = s->packets;
     std::string write_error = s->error;

@@ -80,7 +80,10 @@ private:
     void route(std::string_view record, std::string_view frame);  // holds mutex_
     /// tcpdump's cumulative count of packets the kernel dropped (SIGUSR1), -1 if unknown.
     long long dropped_now();
-    bool send_marker(const std::string& token);
+    /// Sends `token` through the capture (again every 250 ms) until the reader sets `seen`,
+    /// the reader ends, or 2 s pass; returns `seen`. `lock` holds mutex_.
+    bool await_marker(const std::string& token, const bool& seen,
+                      std::unique_lock<std::mutex>& lock);
 
     HubSpec spec_;
     std::unique_ptr<Process> process_;
