@@ -122,11 +122,6 @@ std::string CaptureHub::filter() const {
            std::to_string(marker_port_) + ")";
 }
 
-bool CaptureHub::running() const {
-    std::lock_guard lock(mutex_);
-    return process_ != nullptr && !reader_done_;
-}
-
 bool CaptureHub::await_marker(const std::string& token, const bool& seen,
                               std::unique_lock<std::mutex>& lock) {
     Deadline deadline = Deadline::after(Millis(2000));
@@ -450,12 +445,12 @@ long long CaptureHub::dropped_now() {
         return -1;
     }
     // SIGUSR1: tcpdump prints its counts so far ("N packets dropped by kernel") to stderr.
-    log_offset_ = size_of(spec_.log);
+    const std::uintmax_t offset = size_of(spec_.log);
     ::kill(process_->pid(), SIGUSR1);
     Deadline deadline = Deadline::after(Millis(1000));
     Millis step(1);
     while (!deadline.expired()) {
-        std::string text = read_from(spec_.log, log_offset_);
+        std::string text = read_from(spec_.log, offset);
         long long dropped = tcpdump_count(text, "dropped by kernel");
         if (dropped >= 0) {
             std::lock_guard lock(mutex_);

@@ -67,11 +67,12 @@ public:
     Opened open(const CaptureSpec& spec);
     /// Makes sure every packet sent before the call is in the session's file (the marker),
     /// closes it and checks tcpdump's drop count; bounded in time (~3 s at worst). `captured`
-    /// is the number of packets routed to this session. Idempotent per id.
+    /// is the number of packets routed to this session. Closing an id again is not ok
+    /// ("no such capture session").
     CaptureStop close(int id);
 
-    bool running() const;
-    /// tcpdump's filter for the run, e.g. "tcp portrange 20000-20999 or (udp and ...)".
+    /// tcpdump's filter for the run, e.g. "(tcp portrange 20000-20999) or (udp and dst host
+    /// 127.0.0.1 and dst port 41234)" (the second part lets the markers through).
     std::string filter() const;
 
 private:
@@ -104,7 +105,6 @@ private:
     long long last_dropped_ = 0;
 
     std::mutex stats_mutex_;  // one SIGUSR1 question at a time
-    std::uintmax_t log_offset_ = 0;
 };
 
 }  // namespace fc::wire

@@ -155,64 +155,6 @@ FrameList parse_pcapng(std::string_view data) {
     return out;
 }
 
-bool decode_ip(std::string_view p, double time, bool cut, TcpSegment& out) {
-    if (p.empty()) {
-        return false;
-    }
-    int version = static_cast<std::uint8_t>(p[0]) >> 4;
-    std::string_view tcp;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (version == 4) {
-        if (p.size() < 20) {
-            return false;
-        }
-        std::size_t ihl = (static_cast<std::uint8_t>(p[0]) & 0x0f) * 4u;
-        std::size_t total = be16(p, 2);
-        if (ihl < 20 || p.size() < ihl || p[9] != 6 || (be16(p, 6) & 0x3fff) != 0) {
-            return false;  // not TCP, or a fragment
-        }
-        if (total >= ihl && total < p.size()) {
-            p = p.substr(0, total);  // drop Ethernet padding
-        }
-        out.src = ::inet_ntop(AF_INET, p.data() + 12, text, sizeof text);
-        out.dst = ::inet_ntop(AF_INET, p.data() + 16, text, sizeof text);
-        tcp = p.substr(ihl);
-    } else if (version == 6) {
-        if (p.size() < 40 || p[6] != 6) {
-            return false;  // extension headers are not followed: loopback FTPS has none
-        }
-        std::size_t total = 40u + be16(p, 4);
-        if (total < p.size()) {
-            p = p.substr(0, total);
-        }
-        out.src = ::inet_ntop(AF_INET6, p.data() + 8, text, sizeof text);
-        out.dst = ::inet_ntop(AF_INET6, p.data() + 24, text, sizeof text);
-        tcp = p.substr(40);
-    } else {
-        return false;
-    }
-    if (tcp.size() < 20) {
-        return false;
-    }
-    std::size_t off = (static_cast<std::uint8_t>(tcp[12]) >> 4) * 4u;
-    if (off < 20 || off > tcp.size()) {
-        return false;
-    }
-    auto flags = static_cast<std::uint8_t>(tcp[13]);
-    out.time = time;
-    out.sport = be16(tcp, 0);
-    out.dport = be16(tcp, 2);
-    out.seq = be32(tcp, 4);
-    out.ack = be32(tcp, 8);
-    out.fin = flags & 0x01;
-    out.syn = flags & 0x02;
-    out.rst = flags & 0x04;
-    out.ack_flag = flags & 0x10;
-    out.payload.assign(tcp.substr(off));
-    out.payload_cut = cut;
-    return true;
-}
-
 }  // namespace
 
 FrameList parse_capture(std::string_view bytes) {
@@ -297,11 +239,6 @@ std::optional<std::string_view> ip_packet(std::string_view d, std::uint32_t link
 
 }  // namespace
 
-bool decode_tcp(const Frame& frame, TcpSegment& out) {
-    auto ip = ip_packet(frame.data, frame.link);
-    return ip && decode_ip(*ip, frame.time, frame.wire_len > frame.data.size(), out);
-}
-
 bool decode_ends(std::string_view data, std::uint32_t link, PacketEnds& out) {
     auto ip = ip_packet(data, link);
     if (!ip || ip->empty()) {
@@ -319,6 +256,7 @@ bool decode_ends(std::string_view data, std::uint32_t link, PacketEnds& out) {
         if (ihl < 20 || p.size() < ihl || (be16(p, 6) & 0x3fff) != 0) {
             return false;  // a fragment: loopback traffic has none
         }
+        // Ethernet may pad a short frame: the IP total length says where the packet ends
         std::size_t total = be16(p, 2);
         if (total >= ihl && total < p.size()) {
             p = p.substr(0, total);
@@ -329,7 +267,7 @@ bool decode_ends(std::string_view data, std::uint32_t link, PacketEnds& out) {
         transport = p.substr(ihl);
     } else if (version == 6) {
         if (p.size() < 40) {
-            return false;
+            return false;  // extension headers are not followed: loopback FTPS has none
         }
         std::size_t total = 40u + be16(p, 4);
         if (total < p.size()) {
@@ -355,7 +293,31 @@ bool decode_ends(std::string_view data, std::uint32_t link, PacketEnds& out) {
     }
     out.sport = be16(transport, 0);
     out.dport = be16(transport, 2);
+    out.transport = transport;
     out.payload = transport.substr(header);
+    return true;
+}
+
+bool decode_tcp(const Frame& frame, TcpSegment& out) {
+    PacketEnds ends;
+    if (!decode_ends(frame.data, frame.link, ends) || ends.protocol != 6) {
+        return false;
+    }
+    std::string_view tcp = ends.transport;
+    auto flags = static_cast<std::uint8_t>(tcp[13]);
+    out.time = frame.time;
+    out.src = std::move(ends.src);
+    out.dst = std::move(ends.dst);
+    out.sport = ends.sport;
+    out.dport = ends.dport;
+    out.seq = be32(tcp, 4);
+    out.ack = be32(tcp, 8);
+    out.fin = flags & 0x01;
+    out.syn = flags & 0x02;
+    out.rst = flags & 0x04;
+    out.ack_flag = flags & 0x10;
+    out.payload.assign(ends.payload);
+    out.payload_cut = frame.wire_len > frame.data.size();
     return true;
 }
 

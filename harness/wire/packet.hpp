@@ -48,12 +48,13 @@ struct TcpSegment {
 bool decode_tcp(const Frame& frame, TcpSegment& out);
 
 /// The two ends of a TCP or UDP packet, found without copying its payload: what routing a
-/// frame to the capture that wants it needs (capture_hub.cpp).
+/// frame to the capture that wants it needs (capture_hub.cpp); decode_tcp() builds on it.
 struct PacketEnds {
     std::uint8_t protocol = 0;  ///< 6 TCP, 17 UDP
     std::string src, dst;       ///< numeric addresses
     std::uint16_t sport = 0, dport = 0;
-    std::string_view payload;  ///< into the frame's bytes
+    std::string_view transport;  ///< the TCP or UDP header and payload, into the frame's bytes
+    std::string_view payload;    ///< the payload alone, into the frame's bytes
 };
 
 /// Decodes the IP and TCP/UDP headers of a frame's bytes (`link`: its LINKTYPE_*). False for
