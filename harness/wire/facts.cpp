@@ -167,21 +167,11 @@ std::vector<const WireConnection*> WireFacts::of_role(Role r) const {
     return out;
 }
 
-WireFacts analyse_frames(const FrameList& frames, const KeyLog& keys, const WireRoles& roles) {
-    WireFacts facts;
-    facts.frames = frames.frames.size();
-    facts.error = frames.error;
-    facts.keylog_loaded = !keys.empty();
-    if (frames.truncated) {
-        facts.warnings.push_back("the capture ends inside a packet record");
-    }
-    TcpReassembler tcp;
-    TcpSegment seg;
-    for (const Frame& f : frames.frames) {
-        if (decode_tcp(f, seg)) {
-            tcp.add(seg);
-        }
-    }
+namespace {
+
+// The facts of the connections `tcp` rebuilt (the capture's frames all added).
+void describe_connections(TcpReassembler& tcp, const KeyLog& keys, const WireRoles& roles,
+                          WireFacts& facts) {
     int index = 0;
     for (const TcpConnection& c : tcp.finish()) {
         // A cell's capture begins before the cell connects anywhere, so a connection whose
@@ -197,19 +187,54 @@ WireFacts analyse_frames(const FrameList& frames, const KeyLog& keys, const Wire
         }
         facts.connections.push_back(describe(c, ++index, keys, roles));
     }
+}
+
+}  // namespace
+
+WireFacts analyse_frames(const FrameList& frames, const KeyLog& keys, const WireRoles& roles) {
+    WireFacts facts;
+    facts.frames = frames.frames.size();
+    facts.error = frames.error;
+    facts.keylog_loaded = !keys.empty();
+    if (frames.truncated) {
+        facts.warnings.push_back("the capture ends inside a packet record");
+    }
+    TcpReassembler tcp;
+    TcpSegment seg;
+    for (const Frame& f : frames.frames) {
+        if (decode_tcp(f, seg)) {
+            tcp.add(seg);
+        }
+    }
+    describe_connections(tcp, keys, roles, facts);
     return facts;
 }
 
 WireFacts read_wire_facts(const std::filesystem::path& capture, const std::filesystem::path& keylog,
                           const WireRoles& roles) {
     KeyLog keys;
-    std::vector<std::string> warnings;
+    WireFacts facts;
     if (!keylog.empty()) {
         keys = KeyLog::read(keylog);
-        warnings = keys.errors();
+        facts.warnings = keys.errors();
     }
-    WireFacts facts = analyse_frames(read_capture_file(capture), keys, roles);
-    facts.warnings.insert(facts.warnings.begin(), warnings.begin(), warnings.end());
+    facts.keylog_loaded = !keys.empty();
+    // Frame by frame from the file into the reassembler: only the rebuilt streams are held,
+    // not the file and a copy of every frame besides (three copies of a 16 MiB transfer
+    // made a run's peak RSS depend on which big cells ended together).
+    TcpReassembler tcp;
+    TcpSegment seg;
+    ScanResult scan = scan_capture_file(capture, [&](const FrameView& f) {
+        if (decode_tcp(f, seg)) {
+            tcp.add(seg);
+        }
+    });
+    facts.frames = scan.frames;
+    facts.error = scan.error;
+    if (scan.truncated) {
+        facts.warnings.push_back("the capture ends inside a packet record");
+    }
+    describe_connections(tcp, keys, roles, facts);
     return facts;
 }
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -33,87 +34,137 @@ std::uint32_t be32(std::string_view b, std::size_t at) {
     return Bytes{b, false}.u32(at);
 }
 
-FrameList parse_pcap(std::string_view data) {
-    FrameList out;
-    out.format = "pcap";
-    if (data.size() < 24) {
-        out.error = "pcap header cut short";
-        return out;
-    }
-    std::uint32_t magic_le = Bytes{data, true}.u32(0);
-    Bytes r{data, true};
-    bool nanos = false;
-    if (magic_le == 0xa1b2c3d4 || magic_le == 0xa1b23c4d) {
-        nanos = magic_le == 0xa1b23c4d;
-    } else {
-        r.little = false;
-        nanos = Bytes{data, false}.u32(0) == 0xa1b23c4d;
-    }
-    std::uint32_t link = r.u32(20) & 0x0fffffff;  // upper bits: FCS flags
-    std::size_t at = 24;
-    while (at < data.size()) {
-        if (data.size() - at < 16) {
-            out.truncated = true;
-            break;
-        }
-        std::uint32_t sec = r.u32(at), frac = r.u32(at + 4), caplen = r.u32(at + 8),
-                      len = r.u32(at + 12);
-        if (caplen > 0x4000000) {
-            out.error = "pcap record at offset " + std::to_string(at) + " has a bad length";
-            break;
-        }
-        if (data.size() - at - 16 < caplen) {
-            out.truncated = true;
-            break;
-        }
-        Frame f;
-        f.time = sec + frac / (nanos ? 1e9 : 1e6);
-        f.link = link;
-        f.wire_len = len;
-        f.data.assign(data.substr(at + 16, caplen));
-        out.frames.push_back(std::move(f));
-        at += 16 + caplen;
-    }
-    return out;
-}
+// Scans a capture's records in order, fed the file's bytes piece by piece: each feed()
+// consumes the whole records at the front of what it is given and says how many bytes that
+// was; the caller keeps the rest (a record cut by the piece's end) and appends the next piece.
+// Frames are handed out as views, valid during the callback only, so a capture of any size is
+// read in the memory of one piece.
+class Scanner {
+public:
+    explicit Scanner(const FrameCallback& each) : each_(each) {}
 
-FrameList parse_pcapng(std::string_view data) {
-    FrameList out;
-    out.format = "pcapng";
+    // `data` starts at file offset `offset`; returns the bytes consumed. After an error
+    // (result().error) it consumes nothing more.
+    std::size_t feed(std::string_view data, std::size_t offset) {
+        std::size_t at = 0;
+        if (kind_ == Kind::unknown) {
+            if (data.size() < 4) {
+                return 0;
+            }
+            std::uint32_t m = Bytes{data, true}.u32(0);
+            if (m == 0x0a0d0d0a) {
+                kind_ = Kind::pcapng;
+                result_.format = "pcapng";
+            } else if (m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1) {
+                kind_ = Kind::pcap;
+                result_.format = "pcap";
+            } else {
+                fail("not a pcap or pcapng file");
+                return 0;
+            }
+        }
+        if (kind_ == Kind::pcap && !pcap_header_) {
+            if (data.size() < 24) {
+                return 0;
+            }
+            std::uint32_t magic_le = Bytes{data, true}.u32(0);
+            if (magic_le == 0xa1b2c3d4 || magic_le == 0xa1b23c4d) {
+                nanos_ = magic_le == 0xa1b23c4d;
+            } else {
+                little_ = false;
+                nanos_ = Bytes{data, false}.u32(0) == 0xa1b23c4d;
+            }
+            link_ = Bytes{data, little_}.u32(20) & 0x0fffffff;  // upper bits: FCS flags
+            pcap_header_ = true;
+            at = 24;
+        }
+        while (!failed_) {
+            std::size_t used = kind_ == Kind::pcap ? pcap_record(data.substr(at), offset + at)
+                                                   : pcapng_block(data.substr(at), offset + at);
+            if (used == 0) {
+                break;
+            }
+            at += used;
+        }
+        return at;
+    }
+
+    bool failed() const { return failed_; }
+
+    // The end of the file, with `left` bytes that no feed() consumed.
+    const ScanResult& finish(std::size_t left) {
+        if (!failed_) {
+            if (kind_ == Kind::unknown) {
+                fail(left == 0 ? "the capture file is empty" : "not a pcap or pcapng file");
+            } else if (kind_ == Kind::pcap && !pcap_header_) {
+                fail("pcap header cut short");
+            } else if (left > 0) {
+                result_.truncated = true;
+            }
+        }
+        return result_;
+    }
+
+private:
+    enum class Kind { unknown, pcap, pcapng };
     struct Iface {
         std::uint32_t link = 0;
         double tick = 1e-6;  // seconds per timestamp unit (if_tsresol, default microseconds)
     };
-    std::vector<Iface> ifaces;
-    Bytes r{data, true};
-    std::size_t at = 0;
-    while (at < data.size()) {
-        if (data.size() - at < 12) {
-            out.truncated = true;
-            break;
+
+    void fail(std::string why) {
+        failed_ = true;
+        result_.error = std::move(why);
+    }
+    void emit(double time, std::uint32_t link, std::uint32_t wire_len, std::string_view bytes) {
+        ++result_.frames;
+        each_(FrameView{time, link, wire_len, bytes});
+    }
+
+    // One pcap record at the front of `d`: its size, or 0 when `d` does not hold it whole.
+    std::size_t pcap_record(std::string_view d, std::size_t offset) {
+        if (d.size() < 16) {
+            return 0;
         }
-        std::uint32_t type = r.u32(at);
+        Bytes r{d, little_};
+        std::uint32_t sec = r.u32(0), frac = r.u32(4), caplen = r.u32(8), len = r.u32(12);
+        if (caplen > 0x4000000) {
+            fail("pcap record at offset " + std::to_string(offset) + " has a bad length");
+            return 0;
+        }
+        if (d.size() - 16 < caplen) {
+            return 0;
+        }
+        emit(sec + frac / (nanos_ ? 1e9 : 1e6), link_, len, d.substr(16, caplen));
+        return 16 + caplen;
+    }
+
+    // One pcapng block at the front of `d`, likewise.
+    std::size_t pcapng_block(std::string_view d, std::size_t offset) {
+        if (d.size() < 12) {
+            return 0;
+        }
+        std::uint32_t type = Bytes{d, little_}.u32(0);
         if (type == 0x0a0d0d0a) {  // section header: its byte-order magic decides the order
-            std::uint32_t bom = Bytes{data, true}.u32(at + 8);
-            r.little = bom == 0x1a2b3c4d;
-            ifaces.clear();
+            little_ = Bytes{d, true}.u32(8) == 0x1a2b3c4d;
+            ifaces_.clear();
         }
-        std::uint32_t len = r.u32(at + 4);
+        Bytes r{d, little_};
+        std::uint32_t len = r.u32(4);
         if (len < 12 || len % 4 != 0) {
-            out.error = "pcapng block at offset " + std::to_string(at) + " has a bad length";
-            break;
+            fail("pcapng block at offset " + std::to_string(offset) + " has a bad length");
+            return 0;
         }
-        if (data.size() - at < len) {
-            out.truncated = true;
-            break;
+        if (d.size() < len) {
+            return 0;
         }
-        std::string_view body = data.substr(at + 8, len - 12);
+        std::string_view body = d.substr(8, len - 12);
         if (type == 1 && body.size() >= 8) {  // interface description
             Iface iface;
-            iface.link = r.u16(at + 8);
+            iface.link = r.u16(8);
             for (std::size_t o = 8; o + 4 <= body.size();) {  // options: look for if_tsresol
-                std::uint16_t code = Bytes{body, r.little}.u16(o),
-                              olen = Bytes{body, r.little}.u16(o + 2);
+                std::uint16_t code = Bytes{body, little_}.u16(o),
+                              olen = Bytes{body, little_}.u16(o + 2);
                 if (code == 0 || o + 4 + olen > body.size()) {
                     break;
                 }
@@ -128,63 +179,98 @@ FrameList parse_pcapng(std::string_view data) {
                 }
                 o += 4 + ((olen + 3u) & ~3u);
             }
-            ifaces.push_back(iface);
+            ifaces_.push_back(iface);
         } else if (type == 6 && body.size() >= 20) {  // enhanced packet
-            Bytes b{body, r.little};
+            Bytes b{body, little_};
             std::uint32_t id = b.u32(0), caplen = b.u32(12), wire = b.u32(16);
-            if (id >= ifaces.size() || caplen > body.size() - 20) {
-                out.error = "pcapng packet at offset " + std::to_string(at) + " is malformed";
-                break;
+            if (id >= ifaces_.size() || caplen > body.size() - 20) {
+                fail("pcapng packet at offset " + std::to_string(offset) + " is malformed");
+                return 0;
             }
             std::uint64_t ts = (std::uint64_t{b.u32(4)} << 32) | b.u32(8);
-            Frame f;
-            f.time = static_cast<double>(ts) * ifaces[id].tick;
-            f.link = ifaces[id].link;
-            f.wire_len = wire;
-            f.data.assign(body.substr(20, caplen));
-            out.frames.push_back(std::move(f));
-        } else if (type == 3 && body.size() >= 4 && !ifaces.empty()) {  // simple packet
-            Frame f;
-            f.link = ifaces[0].link;
-            f.wire_len = Bytes{body, r.little}.u32(0);
-            f.data.assign(body.substr(4, std::min<std::size_t>(f.wire_len, body.size() - 4)));
-            out.frames.push_back(std::move(f));
+            emit(static_cast<double>(ts) * ifaces_[id].tick, ifaces_[id].link, wire,
+                 body.substr(20, caplen));
+        } else if (type == 3 && body.size() >= 4 && !ifaces_.empty()) {  // simple packet
+            std::uint32_t wire = Bytes{body, little_}.u32(0);
+            emit(0.0, ifaces_[0].link, wire,
+                 body.substr(4, std::min<std::size_t>(wire, body.size() - 4)));
         }
-        at += len;
+        return len;
     }
+
+    const FrameCallback& each_;
+    ScanResult result_;
+    Kind kind_ = Kind::unknown;
+    bool failed_ = false;
+    bool pcap_header_ = false, little_ = true, nanos_ = false;
+    std::uint32_t link_ = 0;
+    std::vector<Iface> ifaces_;
+};
+
+}  // namespace
+
+ScanResult scan_capture(std::string_view bytes, const FrameCallback& each) {
+    Scanner scanner(each);
+    std::size_t used = scanner.feed(bytes, 0);
+    return scanner.finish(bytes.size() - used);
+}
+
+ScanResult scan_capture_file(const std::filesystem::path& path, const FrameCallback& each) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        ScanResult out;
+        out.error = "cannot read " + path.string();
+        return out;
+    }
+    Scanner scanner(each);
+    // A piece of the file at a time into one buffer: the bytes a feed() left (a record cut by
+    // the piece's end) move to its front and the next read fills the rest. A record longer
+    // than the buffer (a frame of up to 256 KiB) doubles it.
+    std::vector<char> buf(256 * 1024);
+    std::size_t held = 0;    // bytes in buf not yet consumed
+    std::size_t offset = 0;  // file offset of buf[0]
+    while (true) {
+        if (held == buf.size()) {
+            buf.resize(buf.size() * 2);
+        }
+        in.read(buf.data() + held, static_cast<std::streamsize>(buf.size() - held));
+        held += static_cast<std::size_t>(in.gcount());
+        std::size_t used = scanner.feed(std::string_view(buf.data(), held), offset);
+        std::memmove(buf.data(), buf.data() + used, held - used);
+        held -= used;
+        offset += used;
+        if (!in || scanner.failed()) {
+            break;
+        }
+    }
+    ScanResult out = scanner.finish(held);
+    if (!out.error.empty()) {
+        out.error = path.string() + ": " + out.error;
+    }
+    return out;
+}
+
+namespace {
+
+FrameList collect(const std::function<ScanResult(const FrameCallback&)>& scan) {
+    FrameList out;
+    ScanResult r = scan([&](const FrameView& v) {
+        out.frames.push_back(Frame{v.time, v.link, v.wire_len, std::string(v.data)});
+    });
+    out.format = r.format;
+    out.error = r.error;
+    out.truncated = r.truncated;
     return out;
 }
 
 }  // namespace
 
 FrameList parse_capture(std::string_view bytes) {
-    if (bytes.size() >= 4) {
-        std::uint32_t m = Bytes{bytes, true}.u32(0);
-        if (m == 0x0a0d0d0a) {
-            return parse_pcapng(bytes);
-        }
-        if (m == 0xa1b2c3d4 || m == 0xd4c3b2a1 || m == 0xa1b23c4d || m == 0x4d3cb2a1) {
-            return parse_pcap(bytes);
-        }
-    }
-    FrameList out;
-    out.error = bytes.empty() ? "the capture file is empty" : "not a pcap or pcapng file";
-    return out;
+    return collect([&](const FrameCallback& each) { return scan_capture(bytes, each); });
 }
 
 FrameList read_capture_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        FrameList out;
-        out.error = "cannot read " + path.string();
-        return out;
-    }
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    FrameList out = parse_capture(bytes);
-    if (!out.error.empty()) {
-        out.error = path.string() + ": " + out.error;
-    }
-    return out;
+    return collect([&](const FrameCallback& each) { return scan_capture_file(path, each); });
 }
 
 namespace {
@@ -299,6 +385,10 @@ bool decode_ends(std::string_view data, std::uint32_t link, PacketEnds& out) {
 }
 
 bool decode_tcp(const Frame& frame, TcpSegment& out) {
+    return decode_tcp(FrameView{frame.time, frame.link, frame.wire_len, frame.data}, out);
+}
+
+bool decode_tcp(const FrameView& frame, TcpSegment& out) {
     PacketEnds ends;
     if (!decode_ends(frame.data, frame.link, ends) || ends.protocol != 6) {
         return false;

@@ -4,6 +4,7 @@
 // Linux cooked (v1 and v2), BSD loopback and raw IP link types; IPv4 and IPv6; TCP.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +27,36 @@ struct FrameList {
     bool truncated = false;  ///< the file ended inside a record (a capture still being written)
 };
 
+/// A frame as a scan hands it out: `data` points into the scanner's buffer and is valid only
+/// during the callback.
+struct FrameView {
+    double time = 0.0;
+    std::uint32_t link = 0;
+    std::uint32_t wire_len = 0;
+    std::string_view data;
+};
+using FrameCallback = std::function<void(const FrameView&)>;
+
+/// What a scan found besides its frames (FrameList's fields, and how many frames).
+struct ScanResult {
+    std::string format, error;
+    bool truncated = false;
+    std::size_t frames = 0;
+};
+
+/// Calls `each` for every frame of a pcap or pcapng image held in memory, in file order.
+ScanResult scan_capture(std::string_view bytes, const FrameCallback& each);
+
+/// Likewise for a capture file, read a megabyte at a time: the memory a scan takes does not
+/// grow with the file (a 16 MiB transfer's capture is about 34 MB). A missing or unreadable
+/// file sets `error`; frames before a fault have been handed out.
+ScanResult scan_capture_file(const std::filesystem::path& path, const FrameCallback& each);
+
 /// Parses a pcap or pcapng image held in memory (the format is found from its magic).
 FrameList parse_capture(std::string_view bytes);
 
-/// Reads and parses a capture file. A missing or unreadable file sets `error`.
+/// Reads and parses a capture file, every frame copied. A missing or unreadable file sets
+/// `error`. (read_wire_facts scans instead.)
 FrameList read_capture_file(const std::filesystem::path& path);
 
 /// A TCP segment decoded from a frame.
@@ -45,6 +72,7 @@ struct TcpSegment {
 
 /// Decodes a frame into a TCP segment. False for anything else (ARP, UDP, IP fragments,
 /// unknown link types) and for malformed headers.
+bool decode_tcp(const FrameView& frame, TcpSegment& out);
 bool decode_tcp(const Frame& frame, TcpSegment& out);
 
 /// The two ends of a TCP or UDP packet, found without copying its payload: what routing a

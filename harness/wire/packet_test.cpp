@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/core/atomic_file.hpp"
+#include "harness/testing/temp_dir.hpp"
 #include "harness/wire/tcp_stream.hpp"
 #include "harness/wire/wire_test_util.hpp"
 
@@ -107,6 +109,55 @@ TEST(WirePcap, ReadsPcapngWithCookedIpv6) {
     EXPECT_EQ(seg.src, "::1");
     EXPECT_EQ(seg.sport, 40000);
     EXPECT_EQ(seg.payload, "PASV\r\n");
+}
+
+TEST(WirePcap, AFileIsScannedPieceByPieceWithTheSameFramesAsInMemory) {
+    // Frames of 60 KiB, like loopback's, so records cross the reader's 1 MiB pieces at
+    // varying offsets; 40 of them make a file of about 2.4 MB (three pieces).
+    std::vector<std::string> frames;
+    std::uint32_t seq = 1;
+    for (int i = 0; i < 40; ++i) {
+        std::string payload(60000 + i * 7, static_cast<char>('a' + i % 26));
+        frames.push_back(tcp_frame(1, 40000, 2, 2121, seq, 0, payload));
+        seq += static_cast<std::uint32_t>(payload.size());
+    }
+    std::string pcap = pcap_of(frames);
+    fc::testing::TempDir dir("scan");
+    write_file_atomically(dir.path() / "whole.pcap", pcap);
+    FrameList memory = parse_capture(pcap);
+    std::vector<std::string> seen;
+    ScanResult file = scan_capture_file(dir.path() / "whole.pcap",
+                                        [&](const FrameView& f) { seen.emplace_back(f.data); });
+    EXPECT_EQ(file.error, "");
+    EXPECT_EQ(file.format, "pcap");
+    EXPECT_FALSE(file.truncated);
+    ASSERT_EQ(file.frames, 40u);
+    ASSERT_EQ(memory.frames.size(), 40u);
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+        EXPECT_EQ(seen[i], memory.frames[i].data) << "frame " << i;
+    }
+    // Cut inside the last record: the frames before it, and the truncation said.
+    write_file_atomically(dir.path() / "cut.pcap", pcap.substr(0, pcap.size() - 100));
+    FrameList cut = read_capture_file(dir.path() / "cut.pcap");
+    EXPECT_EQ(cut.error, "");
+    EXPECT_TRUE(cut.truncated);
+    EXPECT_EQ(cut.frames.size(), 39u);
+    // A bad record length at a later piece names its file offset.
+    std::string bad = pcap;
+    std::size_t at = 24;
+    for (int i = 0; i < 30; ++i) {
+        at += 16 + frames[static_cast<std::size_t>(i)].size();
+    }
+    bad[at + 11] = '\x7f';  // caplen's top byte (little-endian file)
+    write_file_atomically(dir.path() / "bad.pcap", bad);
+    FrameList broken = read_capture_file(dir.path() / "bad.pcap");
+    EXPECT_EQ(broken.frames.size(), 30u);
+    EXPECT_NE(broken.error.find("bad.pcap: pcap record at offset " + std::to_string(at) +
+                                " has a bad length"),
+              std::string::npos)
+        << broken.error;
+    EXPECT_EQ(scan_capture_file(dir.path() / "none.pcap", [](const FrameView&) {}).error,
+              "cannot read " + (dir.path() / "none.pcap").string());
 }
 
 TEST(WirePcap, BadInputIsAnErrorOrTruncationNotACrash) {
