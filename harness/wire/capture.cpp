@@ -96,15 +96,15 @@ CaptureStart capture_started(Clock::time_point begun, std::string reason) {
     return out;
 }
 
-std::vector<std::string> tcpdump_argv(const std::string& tcpdump, const std::string& interface) {
-    // -B: a 64 MiB kernel buffer; the default 2 MiB holds only a few 64 KiB loopback packets
-    // and the kernel drops packets when tcpdump falls behind on a busy machine. 16 MiB was
-    // not enough: a full run at 8 cells at once on 2 cores once lost 45 of the 840 packets
-    // of a 16 MiB upload, which left that cell's wire assertions unjudged (unsupported).
+std::vector<std::string> tcpdump_argv(const std::string& tcpdump, const std::string& interface,
+                                      int ring_kib) {
+    // -B: the kernel buffer (ring) in KiB; the default 2 MiB holds only a few 64 KiB loopback
+    // packets and the kernel drops packets when tcpdump falls behind on a busy machine.
     // -U with --immediate-mode: every packet is written as it arrives. As root, -Z root
     // keeps tcpdump from switching to its own user, who may not write the cell's folder.
-    std::vector<std::string> argv = {tcpdump, "-i", interface, "-n", "-s",
-                                     "0",     "-B", "65536",   "-U", "--immediate-mode"};
+    std::vector<std::string> argv = {
+        tcpdump,           "-i", interface, "-n", "-s", "0", "-B", std::to_string(ring_kib), "-U",
+        "--immediate-mode"};
     if (::geteuid() == 0) {
         argv.insert(argv.end(), {"-Z", "root"});
     }
@@ -205,7 +205,9 @@ CaptureStart WireCapture::start(CancelToken cancel) {
     std::error_code ec;
     fs::remove(spec_.log, ec);
     ProcessSpec ps;
-    ps.argv = tcpdump_argv(spec_.tcpdump, spec_.interface);
+    // 64 MiB for one cell: 16 MiB was not enough when each cell had its own tcpdump (a full
+    // run at 8 cells at once on 2 cores once lost 45 of the 840 packets of a 16 MiB upload).
+    ps.argv = tcpdump_argv(spec_.tcpdump, spec_.interface, 64 * 1024);
     ps.argv.insert(ps.argv.end(), {"-w", spec_.file.string(), filter});
     ps.stderr_path = spec_.log;
     try {

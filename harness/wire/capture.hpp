@@ -50,7 +50,8 @@ std::string tcpdump_messages(const std::string& text);
 
 /// tcpdump's options for a capture on `interface` as WireCapture and CaptureHub run it (the
 /// binary first; the caller appends "-w FILE" and the filter).
-std::vector<std::string> tcpdump_argv(const std::string& tcpdump, const std::string& interface);
+std::vector<std::string> tcpdump_argv(const std::string& tcpdump, const std::string& interface,
+                                      int ring_kib);
 
 /// A UDP socket bound to 127.0.0.1 on a free port, whose datagrams to itself mark a point
 /// in a capture; -1 with `error` set when it cannot be made.
