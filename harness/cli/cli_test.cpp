@@ -284,7 +284,7 @@ TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
     CliResult r =
         run_cli({"run", (kSource / "scenarios").string(), "--endpoints",
                  (dir.path() / "endpoints").string(), "--servers", "myproftpd", "--scenario",
-                 "auth-tls-234,data-stor-retr-roundtrip", "--out", out.string()});
+                 "auth-tls-234,data-stor-retr-roundtrip", "--out", out.string(), "--keep"});
     EXPECT_EQ(r.exit_code, 0) << fc::testing::console_problems(r.out) << r.err;
     // The console header names the manifest that was loaded, and results.json records it.
     const fs::path manifest_file = fs::absolute(mine / "manifest.xml").lexically_normal();

@@ -138,11 +138,13 @@ TEST_F(ClientCellRealServer, CurlGetsAndPutsAgainstProftpd) {
     EXPECT_EQ(c.server, "proftpd");
     EXPECT_EQ(c.client, "curl");
     fs::path cell_dir = dir_.path() / "out-curl" / c.cell_dir;
-    EXPECT_TRUE(fs::exists(cell_dir / "client-3-get.script"));
-    EXPECT_TRUE(fs::exists(cell_dir / "client-3-get.debug.log"));
-    // A passing cell keeps its transcript and logs but not its payload.
+    // A passing cell keeps its transcript and wire facts, not its payload, logs or scripts
+    // (--keep keeps them: below).
     EXPECT_TRUE(fs::exists(cell_dir / "transcript.txt"));
+    EXPECT_TRUE(fs::exists(cell_dir / "wire.json"));
     EXPECT_FALSE(fs::exists(cell_dir / "local"));
+    EXPECT_FALSE(fs::exists(cell_dir / "client-3-get.script"));
+    EXPECT_FALSE(fs::exists(cell_dir / "client-3-get.debug.log"));
     EXPECT_EQ(r.endpoints.back().version.substr(0, 1), "7") << r.endpoints.back().version;
     // Where its time went: every phase measured, and together the cell's time.
     ASSERT_TRUE(c.timing);
@@ -161,6 +163,8 @@ TEST_F(ClientCellRealServer, KeepKeepsThePayloadOfAPassingCell) {
     fs::path cell_dir = dir_.path() / "out-curl" / r.cells[0].cell_dir;
     EXPECT_EQ(fs::file_size(cell_dir / "local/b.bin"), 3000u);
     EXPECT_TRUE(fs::exists(cell_dir / "work/home"));
+    EXPECT_TRUE(fs::exists(cell_dir / "client-3-get.script"));
+    EXPECT_TRUE(fs::exists(cell_dir / "client-3-get.debug.log"));
 }
 
 // The client runs in its own folder: the script and file paths it gets must not be

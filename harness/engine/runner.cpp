@@ -204,6 +204,10 @@ public:
         }
         discard_if_passed(dir / "capture.pcap", r, config_.keep);
         trim_settled_logs(dir, r, config_.keep);
+        if (!prune_settled_cell(dir, r, config_.keep)) {
+            r.cell_dir.clear();  // nothing to link: the cell never ran, or left nothing
+            r.transcript_path.clear();
+        }
         return r;
     }
 
