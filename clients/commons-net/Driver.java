@@ -6,6 +6,10 @@
 //   java -cp driver.jar:commons-net.jar Driver --version   "commons-net X (Java V)"
 //   java -cp driver.jar:commons-net.jar Driver --warm-up CERT KEY
 //                                           handshakes with itself (ci/bootstrap: class archive)
+//   java -cp driver.jar:commons-net.jar Driver --serve
+//                                           resident: runs the actions of a whole run, each as
+//                                           if started by its argv (clients/README.md
+//                                           "A resident driver")
 //
 // The command file is the one of clients/basic-ftp/driver.mjs (clients/README.md "A client
 // that is a library"), plus:
@@ -49,35 +53,194 @@ public final class Driver {
     record Action(String cmd, List<String> args, String where) {}
 
     public static void main(String[] argv) {
+        if (argv.length == 1 && argv[0].equals("--serve")) {
+            serve();
+            return;
+        }
+        System.exit(execute(argv, System.out, System.err, null));
+    }
+
+    /**
+     * One action, as if started with `argv` (the words after "Driver"): its listing goes to
+     * `out`, its one-line failure to `err`; returns the exit status. `job` is null for a
+     * process of its own (its deadline then ends the process), else the resident's handle on
+     * the action (its deadline and a cancel close the action's connections).
+     */
+    static int execute(String[] argv, PrintStream out, PrintStream err, Job job) {
         try {
             if (argv.length == 1 && argv[0].equals("--version")) {
-                System.out.println(version());
-                return;
+                out.println(version());
+                return 0;
             }
             if (argv.length == 3 && argv[0].equals("--warm-up")) {
                 warmUp(argv[1], argv[2]);
-                System.exit(0);
+                return 0;
             }
             if (argv.length != 1) {
-                throw new Failure("usage: Driver SCRIPT | --version", 2);
+                throw new Failure("usage: Driver SCRIPT | --version | --serve", 2);
             }
             Map<String, String> opts = new HashMap<>(Map.of(
                 "secure", "explicit", "verify", "yes", "timeout", "10", "deadline", "25",
                 "prot", "P", "mode", "passive"));
             List<Action> actions = parse(argv[0], opts);
-            watchdog(Integer.parseInt(opts.get("deadline")));
-            run(opts, actions);
-            System.exit(0);
+            int deadline = Integer.parseInt(opts.get("deadline"));
+            if (job == null) {
+                watchdog(deadline);
+            } else {
+                job.deadline(deadline);
+            }
+            run(opts, actions, out, job);
+            return 0;
         } catch (Failure f) {
-            fail(f.getMessage(), f.status);
+            return report(err, job, f.getMessage(), f.status);
         } catch (Exception e) {
-            fail(describe(e), 1);
+            return report(err, job, describe(e), 1);
         }
+    }
+
+    static int report(PrintStream err, Job job, String message, int status) {
+        String why = job != null && job.abandoned() != null ? job.abandoned() : message;
+        err.println("commons-net: " + String.valueOf(why).replaceAll("\\s+", " ").trim());
+        err.flush();
+        return status;
     }
 
     static void fail(String message, int status) {
         System.err.println("commons-net: " + String.valueOf(message).replaceAll("\\s+", " ").trim());
         System.exit(status);
+    }
+
+    /**
+     * A resident action: its deadline and a cancel from the harness end it by closing its
+     * connections (a blocked read or connect then throws), and its failure says why.
+     */
+    static final class Job {
+        private FTPSClient ftp;
+        private String abandoned;
+        private boolean over;
+        private Thread timer;
+
+        synchronized void attach(FTPSClient client) {
+            if (abandoned != null) {
+                throw new IllegalStateException(abandoned);  // report() says why
+            }
+            ftp = client;
+        }
+
+        synchronized String abandoned() {
+            return abandoned;
+        }
+
+        synchronized void abandon(String why) {
+            if (over || abandoned != null) {
+                return;
+            }
+            abandoned = why;
+            close();
+        }
+
+        synchronized void finish() {
+            over = true;
+            if (timer != null) {
+                timer.interrupt();
+            }
+        }
+
+        void deadline(int seconds) {
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(seconds * 1000L);
+                    abandon("gave up after " + seconds + " s (deadline)");
+                } catch (InterruptedException e) {
+                    // the action ended first
+                }
+            });
+            t.setDaemon(true);
+            synchronized (this) {
+                timer = t;
+            }
+            t.start();
+        }
+
+        private void close() {
+            if (ftp != null) {
+                try {
+                    ftp.disconnect();
+                } catch (IOException | RuntimeException e) {
+                    // closed is closed
+                }
+            }
+        }
+    }
+
+    /**
+     * --serve: the resident. Requests on stdin, one per line, fields separated by tabs:
+     *   run ID STDOUT STDERR WORD...   run the action whose argv is WORD... (the words after
+     *                                  "Driver" are its arguments), its listing appended to
+     *                                  STDOUT and its failure to STDERR
+     *   cancel ID                      end that action now (the harness's deadline)
+     * Answers on stdout: "ready" once, then "done ID STATUS" as each action ends. Each action
+     * runs on a thread of its own, with its own SSLContext (no TLS session is shared between
+     * actions); the resident ends when stdin closes.
+     */
+    static void serve() {
+        PrintStream answers = System.out;
+        Map<String, Job> jobs = new HashMap<>();
+        answers.println("ready");
+        answers.flush();
+        try (BufferedReader in = new BufferedReader(
+                 new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                String[] f = line.split("\t", -1);
+                if (f.length == 2 && f[0].equals("cancel")) {
+                    Job job;
+                    synchronized (jobs) {
+                        job = jobs.get(f[1]);
+                    }
+                    if (job != null) job.abandon("cancelled by the harness (its deadline)");
+                    continue;
+                }
+                if (f.length < 5 || !f[0].equals("run")) {
+                    System.err.println("commons-net resident: bad request: " + line);
+                    continue;
+                }
+                String id = f[1];
+                List<String> words = Arrays.asList(f).subList(4, f.length);
+                int at = words.indexOf("Driver");
+                String[] args = words.subList(at + 1, words.size()).toArray(new String[0]);
+                Job job = new Job();
+                synchronized (jobs) {
+                    jobs.put(id, job);
+                }
+                Thread t = new Thread(() -> {
+                    int status;
+                    try (PrintStream out = new PrintStream(new FileOutputStream(f[2], true), true,
+                             StandardCharsets.UTF_8);
+                         PrintStream err = new PrintStream(new FileOutputStream(f[3], true), true,
+                             StandardCharsets.UTF_8)) {
+                        status = at < 0 ? report(err, null, "no Driver in the action's argv", 2)
+                                        : execute(args, out, err, job);
+                    } catch (IOException e) {
+                        status = 2;
+                    } finally {
+                        job.finish();
+                    }
+                    synchronized (jobs) {
+                        jobs.remove(id);
+                    }
+                    synchronized (answers) {
+                        answers.println("done\t" + id + "\t" + status);
+                        answers.flush();
+                    }
+                }, "action-" + id);
+                t.setDaemon(true);
+                t.start();
+            }
+        } catch (IOException e) {
+            System.err.println("commons-net resident: " + describe(e));
+        }
+        System.exit(0);
     }
 
     /** The exception and its cause: commons-net wraps the socket error of a transfer in
@@ -294,9 +457,11 @@ public final class Driver {
         ftp.setEndpointCheckingEnabled(true);
     }
 
-    static void run(Map<String, String> o, List<Action> actions) throws Exception {
+    static void run(Map<String, String> o, List<Action> actions, PrintStream out, Job job)
+        throws Exception {
         boolean implicit = o.get("secure").equals("implicit");
         FTPSClient ftp = new FTPSClient(implicit, context(o));
+        if (job != null) job.attach(ftp);
         String min = o.getOrDefault("tls-min", "TLSv1.2");
         String max = o.getOrDefault("tls-max", "TLSv1.3");
         ftp.setEnabledProtocols(VERSIONS.subList(VERSIONS.indexOf(min), VERSIONS.indexOf(max) + 1)
@@ -328,7 +493,7 @@ public final class Driver {
             }
             for (Action a : actions) {
                 if (debug != null) debug.println(Instant.now() + " # " + a.cmd() + " " + String.join(" ", a.args()));
-                perform(ftp, a);
+                perform(ftp, a, out);
             }
             ftp.logout();
         } finally {
@@ -337,7 +502,7 @@ public final class Driver {
         }
     }
 
-    static void perform(FTPSClient ftp, Action a) throws Exception {
+    static void perform(FTPSClient ftp, Action a, PrintStream listing) throws Exception {
         List<String> x = a.args();
         switch (a.cmd()) {
             case "login" -> expect(ftp, ftp.sendNoOp(), "NOOP");
@@ -345,7 +510,7 @@ public final class Driver {
                 FTPFile[] files = ftp.listFiles();
                 expect(ftp, FTPReply.isPositiveCompletion(ftp.getReplyCode()), "LIST");
                 for (FTPFile f : files) {
-                    System.out.println((f.isDirectory() ? "d " : "- ") + f.getSize() + " " + f.getName());
+                    listing.println((f.isDirectory() ? "d " : "- ") + f.getSize() + " " + f.getName());
                 }
             }
             case "get" -> {

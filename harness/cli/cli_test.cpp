@@ -12,6 +12,7 @@
 #include <cctype>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -552,3 +553,50 @@ TEST(CliRealServer, RepeatMarksACellWhoseRunsDisagreeFlaky) {
 }
 
 }  // namespace
+
+// The resident drivers of commons-net (one JVM) and basic-ftp (one Node.js) give the verdicts
+// and reasons a process per action gives: on passing interop actions, on a refusal the
+// client must report (untrusted certificate) and on a hang it must end by itself (234 with
+// no handshake: the resident's own deadline closes the action).
+TEST(CliRealServer, ResidentDriversGiveTheVerdictsOfAProcessPerAction) {
+    TempDir dir("cli-resident");
+    const std::vector<std::string> slice = {
+        "run",
+        (kSource / "scenarios").string(),
+        "--servers",
+        "reference",
+        "--clients",
+        "commons-net,basic-ftp",
+        "--scenario",
+        "interop-list,interop-put-get-prot-p,client-refuses-untrusted-cert,"
+        "client-auth-no-handshake",
+        "--no-capture"};
+    std::map<std::string, std::pair<std::string, std::string>> verdicts[2];
+    for (int resident = 0; resident < 2; ++resident) {
+        std::vector<std::string> args = slice;
+        fs::path out = dir.path() / (resident ? "resident" : "processes");
+        args.insert(args.end(), {"--out", out.string()});
+        if (!resident) {
+            args.push_back("--no-resident");
+        }
+        CliResult r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 0) << fc::testing::console_problems(r.out) << r.err;
+        pugi::xml_document junit;
+        ASSERT_TRUE(junit.load_file((out / "junit.xml").c_str()));
+        for (pugi::xml_node suite : junit.child("testsuites").children("testsuite")) {
+            for (pugi::xml_node tc : suite.children("testcase")) {
+                std::string key = std::string(suite.attribute("name").value()) + "/" +
+                                  tc.attribute("name").value();
+                pugi::xml_node why = tc.first_child();
+                // digits vary (ports, times): the words must not
+                verdicts[resident][key] = {
+                    why ? why.name() : "passed",
+                    std::regex_replace(std::string(why.attribute("message").value()),
+                                       std::regex("[0-9]+"), "N")};
+            }
+        }
+        EXPECT_EQ(fs::exists(out / "residents" / "commons-net" / "resident.log"), resident == 1);
+    }
+    EXPECT_EQ(verdicts[0].size(), 8U);
+    EXPECT_EQ(verdicts[0], verdicts[1]);
+}

@@ -47,6 +47,9 @@ const OptionSpec kRunOptions[] = {
     {"no-capture", false, "",
      "capture no cell's traffic (default: each cell's, when tcpdump is installed); wire "
      "assertions are then unsupported"},
+    {"no-resident", false, "",
+     "start every client action as a process of its own, also for clients whose manifest has "
+     "a <resident> driver (default: one such process per client serves the whole run)"},
     {"strict", false, "",
      "an xpass (a declared deviation that passed) or a flaky cell (--repeat) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
@@ -281,6 +284,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.step_timeout = parse_timeout(a);
     config.keep = a.has("keep");
     config.capture = !a.has("no-capture");
+    config.resident = !a.has("no-resident");
     config.jobs = parse_jobs(a);
     config.repeat = parse_repeat(a);
     config.external = external;

@@ -17,6 +17,8 @@
 
 namespace fc {
 
+class Resident;
+
 namespace wire {
 class CaptureHub;
 }
@@ -72,6 +74,8 @@ struct CellContext {
     wire::CaptureHub* capture_hub = nullptr;
     std::string capture_off;          ///< when not capturing: why ("capture unavailable: ...")
     StartBreaker* breaker = nullptr;  ///< the run's: servers that cannot start are not retried
+    /// The client's resident driver, which runs its actions; null: each is a process
+    Resident* resident = nullptr;
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

@@ -15,6 +15,7 @@
 #include "harness/engine/cell_files.hpp"
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/event_log_check.hpp"
+#include "harness/engine/resident.hpp"
 #include "harness/ftp/data_channel.hpp"
 
 namespace fc {
@@ -435,8 +436,21 @@ private:
                          "$ " + join(rendered.argv, " ") + "   (script: " + tag + ".script)");
         fs::path out = ctx_.dir / (tag + ".stdout");
         fs::path err = ctx_.dir / (tag + ".stderr");
-        ClientRun run = run_client(rendered.argv, localdir, ctx_.dir / "client-home", out, err,
-                                   timeout, ctx_.cancel, ctx_.dir / "tls-keys.log");
+        ClientRun run;
+        if (ctx_.resident != nullptr) {
+            ResidentRun rr = ctx_.resident->run(rendered.argv, out, err, timeout, ctx_.cancel);
+            if (!rr.error.empty()) {
+                error(rr.error);
+                return a;
+            }
+            run.exit_status = rr.exit_status;
+            run.timed_out = rr.timed_out;
+            run.cancelled = rr.cancelled;
+            run.seconds = rr.seconds;
+        } else {
+            run = run_client(rendered.argv, localdir, ctx_.dir / "client-home", out, err, timeout,
+                             ctx_.cancel, ctx_.dir / "tls-keys.log");
+        }
         if (run.cancelled) {
             error("interrupted");
             return a;

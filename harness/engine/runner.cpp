@@ -10,14 +10,17 @@
 
 #include "harness/core/error.hpp"
 #include "harness/core/text.hpp"
+#include "harness/core/variables.hpp"
 #include "harness/engine/cell_capture.hpp"
 #include "harness/engine/cell_files.hpp"
 #include "harness/engine/client_cell.hpp"
 #include "harness/engine/deviations.hpp"
 #include "harness/engine/endpoint_check.hpp"
 #include "harness/engine/repeat.hpp"
+#include "harness/engine/resident.hpp"
 #include "harness/engine/server_cell.hpp"
 #include "harness/proc/orphans.hpp"
+#include "harness/scenario/values.hpp"
 #include "harness/wire/capture_hub.hpp"
 
 namespace fc {
@@ -288,11 +291,35 @@ private:
         ctx.capture_off = capture_off_;
         ctx.capture_hub = hub_.get();
         ctx.breaker = &breaker_;
+        if (cell.scenario->client_under_test() && !cell.client->builtin) {
+            ctx.resident = resident_for(*cell.client, ctx.client_binary);
+        }
         if (cell.scenario->client_under_test()) {
             run_client_cell(ctx, r, transcript);
         } else {
             run_server_cell(ctx, r, transcript);
         }
+    }
+
+    // The client's resident driver, started by its first action; null when the manifest
+    // has none or the run does without (--no-resident).
+    Resident* resident_for(const ClientManifest& client, const std::string& binary) {
+        if (client.resident_argv.empty() || !config_.resident) {
+            return nullptr;
+        }
+        std::lock_guard lock(residents_mutex_);
+        std::unique_ptr<Resident>& r = residents_[client.name];
+        if (!r) {
+            Variables vars{{"binary", binary},
+                           {"prefix", config_.prefix.string()},
+                           {"manifest_dir", client.dir().string()}};
+            r = std::make_unique<Resident>(
+                client.name,
+                split_words(
+                    substitute(client.resident_argv, vars, client.file.string() + " <resident>")),
+                config_.out_dir / "residents" / client.name);
+        }
+        return r.get();
     }
 
     const RunConfig& config_;
@@ -304,6 +331,8 @@ private:
     std::string capture_off_;  // why cells are not captured; "" when they are
     EndpointChecks checks_;
     StartBreaker breaker_;
+    std::mutex residents_mutex_;
+    std::map<std::string, std::unique_ptr<Resident>> residents_;  // by client name
 };
 
 }  // namespace

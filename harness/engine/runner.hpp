@@ -21,6 +21,9 @@ struct RunConfig {
     bool keep = false;
     /// Capture each cell's traffic (when tcpdump is there): wire.json and <wire-expect>.
     bool capture = true;
+    /// Run the actions of clients whose manifest has a <resident> in that one process per
+    /// run (harness/engine/resident.hpp); false: each action is a process (--no-resident).
+    bool resident = true;
     std::filesystem::path prefix;  ///< where server binaries live (default_prefix())
     CancelToken cancel;
     /// Cells run at once (each with its own servers, ports and folders); 1 = one by one.

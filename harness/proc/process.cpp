@@ -84,8 +84,9 @@ void kill_and_reap_group(int pgid, Millis limit) {
 
 std::unique_ptr<Process> Process::start(const ProcessSpec& spec) {
     const std::string argv0 = spec.argv.empty() ? std::string("<nothing>") : spec.argv.front();
-    Fd in{spec.stdin_to_stderr_log ? open_output(spec.stderr_path, argv0)
-                                   : ::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+    Fd in{spec.stdin_fd >= 0         ? ::fcntl(spec.stdin_fd, F_DUPFD_CLOEXEC, 0)
+          : spec.stdin_to_stderr_log ? open_output(spec.stderr_path, argv0)
+                                     : ::open("/dev/null", O_RDONLY | O_CLOEXEC)};
     if (in.fd < 0) {
         throw HarnessError("cannot start " + argv0 + ": cannot open /dev/null");
     }

@@ -27,6 +27,9 @@ struct ProcessSpec {
     /// A descriptor the child gets as stdout instead of stdout_path (a pipe's write end);
     /// the caller keeps its own and closes it. -1: stdout_path.
     int stdout_fd = -1;
+    /// Likewise a descriptor the child gets as stdin (a pipe's read end); -1: /dev/null, or
+    /// the stderr log with stdin_to_stderr_log.
+    int stdin_fd = -1;
     std::vector<std::pair<std::string, std::string>> env;  ///< added to the inherited env
     /// stdin opened for writing on the stderr log instead of /dev/null: vsftpd reports
     /// start-up errors on file descriptor 0.

@@ -134,6 +134,10 @@ struct ClientManifest {
     /// its ${debug_log}, that it matches becomes the reason of a failed action (its first
     /// capture group when it has one). "" = the last line of stderr.
     std::string error_pattern;
+    /// <resident argv="...">: the command line of a driver kept for the whole run that runs
+    /// each action as if started by the action's argv (harness/engine/resident.hpp); "" =
+    /// every action is a process of its own. Placeholders: binary, prefix, manifest_dir.
+    std::string resident_argv;
 
     std::filesystem::path dir() const { return file.parent_path(); }
     /// The action called `name`, or nullptr when this client cannot do it.

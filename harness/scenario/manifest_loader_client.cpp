@@ -23,8 +23,12 @@ constexpr std::array<std::string_view, 23> kClientPlaceholders{
     "password2", "remote2",     "prefix",     "manifest_dir", "give_up"};
 
 constexpr std::array<std::string_view, 4> kClientAttrs{"name", "title", "package", "builtin"};
-constexpr std::array<std::string_view, 8> kClientChildren{
-    "binary", "version", "vars", "prologue", "error-pattern", "action", "setting", "deviation"};
+constexpr std::array<std::string_view, 9> kClientChildren{"binary",   "version",       "vars",
+                                                          "prologue", "error-pattern", "action",
+                                                          "setting",  "deviation",     "resident"};
+// A resident starts once per run, before any cell: only the run's placeholders.
+constexpr std::array<std::string_view, 3> kResidentPlaceholders{"binary", "prefix", "manifest_dir"};
+constexpr std::array<std::string_view, 1> kResidentAttrs{"argv"};
 constexpr std::array<std::string_view, 1> kBinaryAttrs{"default"};
 constexpr std::array<std::string_view, 3> kActionAttrs{"name", "argv", "logins"};
 constexpr std::array<std::string_view, 2> kDirectives{"@each", "@end"};
@@ -284,6 +288,15 @@ void load_client_body(XmlFile& f, pugi::xml_node root, ClientManifest& m) {
     m.version_regex = v.regex;
     m.version_stdin_from_stdout = v.stdin_from_stdout;
     load_prologue_and_error_pattern(f, root, allowed, m);
+    if (pugi::xml_node resident = f.single(root, "resident", false)) {
+        f.check_attributes(resident, kResidentAttrs);
+        f.check_children(resident, kNone);
+        m.resident_argv = f.required(resident, "argv").value_or("");
+        check_placeholders(f, resident, "argv", m.resident_argv, kResidentPlaceholders);
+        if (m.builtin) {
+            f.error(resident, "the builtin client has no <resident>: it runs inside ftps-conform");
+        }
+    }
     load_actions(f, root, allowed, m);
     load_settings(f, root, allowed, m);
     if (m.builtin && (!m.actions.empty() || !m.settings.empty())) {

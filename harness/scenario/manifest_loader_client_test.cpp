@@ -133,6 +133,29 @@ TEST_F(ClientManifestLoader, BadPrologueErrorPatternAndLoginsAreReported) {
     EXPECT_NE(dump().find("bad value 'some' for 'logins'"), std::string::npos) << dump();
 }
 
+// <resident argv>: the run's placeholders only (it starts before any cell has a server).
+TEST_F(ClientManifestLoader, ResidentArgvIsReadWithTheRunsPlaceholdersOnly) {
+    auto m = load(R"m(<client name="drv">
+  <binary default="/usr/bin/node"/>
+  <resident argv="${binary} ${manifest_dir}/driver.mjs --serve"/>
+  <action name="get" argv="${binary} ${manifest_dir}/driver.mjs ${script}">get</action>
+</client>
+)m");
+    ASSERT_TRUE(m) << dump();
+    EXPECT_EQ(m->resident_argv, "${binary} ${manifest_dir}/driver.mjs --serve");
+
+    EXPECT_FALSE(load(R"m(<client name="drv">
+  <binary default="/usr/bin/node"/>
+  <resident argv="${binary} --port ${port}" stdin="yes"/>
+  <action name="get" argv="${binary} ${script}">get</action>
+</client>
+)m"));
+    ASSERT_EQ(diags_.size(), 2u) << dump();
+    EXPECT_NE(dump().find("${port}"), std::string::npos) << dump();
+    EXPECT_NE(dump().find("stdin"), std::string::npos) << dump();
+    EXPECT_NE(dump().find(":3:"), std::string::npos) << dump();
+}
+
 TEST_F(ClientManifestLoader, ReportsEveryProblemWithHints) {
     EXPECT_FALSE(load(R"m(<client name="x">
   <binary default="/bin/${prefx}"/>
