@@ -1,6 +1,7 @@
 #include "harness/engine/resident.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,10 +25,12 @@ constexpr Millis kReadyWithin{30000};
 // How long an action may take to end after its cancel before the resident is restarted.
 constexpr Millis kCancelGrace{2000};
 
+// Writes to the resident's stdin, a socket: a resident that has just died is a failed
+// write (EPIPE), not a SIGPIPE for the whole harness.
 bool write_all(int fd, const std::string& text) {
     std::size_t at = 0;
     while (at < text.size()) {
-        ssize_t n = ::write(fd, text.data() + at, text.size() - at);
+        ssize_t n = ::send(fd, text.data() + at, text.size() - at, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -43,7 +46,7 @@ bool write_all(int fd, const std::string& text) {
 
 struct Resident::Instance {
     std::unique_ptr<Process> process;
-    int to_fd = -1;  // the resident's stdin
+    int to_fd = -1;  // our end of the resident's stdin (a socket pair)
     std::thread reader;
     std::mutex write_mutex;
     std::mutex mutex;
@@ -143,8 +146,8 @@ std::shared_ptr<Resident::Instance> Resident::running(std::string& error) {
     instance_.reset();
     fs::create_directories(dir_ / "home");
     int to[2], from[2];
-    if (::pipe2(to, O_CLOEXEC) != 0) {
-        error = std::string("cannot make a pipe: ") + std::strerror(errno);
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, to) != 0) {
+        error = std::string("cannot make a socket pair: ") + std::strerror(errno);
         return nullptr;
     }
     if (::pipe2(from, O_CLOEXEC) != 0) {
