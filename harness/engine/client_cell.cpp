@@ -432,8 +432,9 @@ private:
         RenderedAction rendered = render_action(
             m, *action, *realised, fixed_variables(step, localdir, tag, timeout), files);
         write_all(ctx_.dir / (tag + ".script"), rendered.script);
-        transcript_.note("client",
-                         "$ " + join(rendered.argv, " ") + "   (script: " + tag + ".script)");
+        transcript_.note(
+            "client", "$ " + join(rendered.argv, " ") + "   (script: " + tag + ".script" +
+                          (ctx_.resident != nullptr ? "; run by the resident driver" : "") + ")");
         fs::path out = ctx_.dir / (tag + ".stdout");
         fs::path err = ctx_.dir / (tag + ".stderr");
         ClientRun run;
