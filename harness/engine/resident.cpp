@@ -135,7 +135,7 @@ void Resident::log(const std::string& line) {
     std::ofstream(dir_ / "resident.log", std::ios::app) << "ftps-conform: " << line << "\n";
 }
 
-std::shared_ptr<Resident::Instance> Resident::running(std::string& error) {
+std::shared_ptr<Resident::Instance> Resident::running(CancelToken cancel, std::string& error) {
     std::lock_guard lock(mutex_);
     if (instance_) {
         std::lock_guard inner(instance_->mutex);
@@ -180,12 +180,16 @@ std::shared_ptr<Resident::Instance> Resident::running(std::string& error) {
     inst->to_fd = to[1];
     inst->reader = std::thread([raw = inst.get(), fd = from[0]] { raw->read_loop(fd); });
     std::unique_lock wait(inst->mutex);
-    if (!inst->changed.wait_for(wait, kReadyWithin, [&] { return inst->ready || inst->ended; }) ||
-        !inst->ready) {
+    Deadline ready_by = Deadline::after(kReadyWithin);
+    while (!inst->ready && !inst->ended && !ready_by.expired() && !cancel.cancelled()) {
+        inst->changed.wait_for(wait, std::min(Millis(50), ready_by.remaining()));
+    }
+    if (!inst->ready) {
         wait.unlock();
         error = inst->ended ? "it exited before saying ready: " + inst->process->stderr_tail(300)
-                            : "it did not say ready within " +
-                                  std::to_string(kReadyWithin.count() / 1000) + " s";
+                : cancel.cancelled() ? std::string("interrupted before it said ready")
+                                     : "it did not say ready within " +
+                                           std::to_string(kReadyWithin.count() / 1000) + " s";
         log(error);
         inst->process->stop(Millis(500));
         return nullptr;  // ~Instance joins the reader
@@ -227,7 +231,11 @@ ResidentRun Resident::run(const std::vector<std::string>& words, const fs::path&
     std::ofstream(stdout_path, std::ios::app);
     std::ofstream(stderr_path, std::ios::app);
     std::string error;
-    std::shared_ptr<Instance> inst = running(error);
+    std::shared_ptr<Instance> inst = running(cancel, error);
+    if (!inst && cancel.cancelled()) {
+        run.cancelled = true;
+        return finish();
+    }
     if (!inst) {
         run.error = "the " + name_ + " resident driver could not start: " + error + " (see " +
                     (dir_ / "resident.log").string() + ")";

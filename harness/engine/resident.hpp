@@ -57,7 +57,9 @@ private:
     // One start of the process: its pipes, its reader thread and the answers it read.
     struct Instance;
 
-    std::shared_ptr<Instance> running(std::string& error);
+    // The running instance, started (and awaited until it says ready, the run's cancel
+    // heard) when there is none; null with `error` when it cannot be had.
+    std::shared_ptr<Instance> running(CancelToken cancel, std::string& error);
     void restart(const std::shared_ptr<Instance>& instance, const std::string& why);
     void log(const std::string& line);
 

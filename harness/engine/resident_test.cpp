@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <future>
+#include <thread>
 #include <vector>
 
 #include "harness/testing/temp_dir.hpp"
@@ -23,6 +25,7 @@ using namespace std::chrono_literals;
 // resident.
 constexpr const char* kFake = R"(#!/bin/bash
 [[ ${1:-} == no-ready ]] && { echo "fake: cannot start" >&2; exit 4; }
+[[ ${1:-} == mute ]] && exec sleep 60
 echo ready
 declare -A jobs
 while IFS=$'\t' read -r -a f; do
@@ -148,6 +151,21 @@ TEST_F(ResidentTest, AResidentThatNeverGetsReadyIsAnErrorNamingItsLog) {
         << a.error;
     EXPECT_NE(a.error.find("fake: cannot start"), std::string::npos) << a.error;
     EXPECT_NE(a.error.find("resident.log"), std::string::npos) << a.error;
+}
+
+TEST_F(ResidentTest, AnInterruptEndsTheWaitForReady) {
+    Resident r = make({"mute"});  // never says ready
+    std::atomic<bool> stop{false};
+    auto started = std::chrono::steady_clock::now();
+    auto result = std::async(std::launch::async, [&] {
+        return r.run({"ok"}, out(1), err(1), 60000ms, CancelToken(&stop));
+    });
+    std::this_thread::sleep_for(200ms);
+    stop = true;
+    ResidentRun a = result.get();
+    EXPECT_TRUE(a.cancelled);
+    EXPECT_EQ(a.error, "");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 10s) << "waited for ready regardless";
 }
 
 TEST_F(ResidentTest, AWordWithATabCannotBeSent) {
