@@ -22,6 +22,8 @@ namespace {
 
 // How long a resident may take to say "ready": a JVM under a full run's load takes seconds.
 constexpr Millis kReadyWithin{30000};
+// Failed starts (never ready) after which a resident that never got ready is not tried again.
+constexpr int kStartsBeforeGivingUp = 2;
 // How long an action may take to end after its cancel before the resident is restarted.
 constexpr Millis kCancelGrace{2000};
 
@@ -40,6 +42,26 @@ bool write_all(int fd, const std::string& text) {
         at += static_cast<std::size_t>(n);
     }
     return true;
+}
+
+// The resident's last line on stderr, for a reason: resident.log also holds the harness's
+// own notes ("ftps-conform: ..."), which are left out.
+std::string last_words(const Process& process) {
+    std::string tail = process.stderr_tail(4000);
+    std::string last;
+    std::size_t from = 0;
+    while (from < tail.size()) {
+        std::size_t nl = tail.find('\n', from);
+        std::string line = tail.substr(from, nl == std::string::npos ? nl : nl - from);
+        if (!line.empty() && line.rfind("ftps-conform: ", 0) != 0) {
+            last = line;
+        }
+        if (nl == std::string::npos) {
+            break;
+        }
+        from = nl + 1;
+    }
+    return last.empty() ? "(nothing on its stderr)" : last.substr(0, 300);
 }
 
 }  // namespace
@@ -144,6 +166,13 @@ std::shared_ptr<Resident::Instance> Resident::running(CancelToken cancel, std::s
         }
     }
     instance_.reset();
+    // Like the servers' start breaker: a resident that has never got ready, twice, is not
+    // tried again for every action of the run (each try waits up to kReadyWithin).
+    if (ever_ready_ == false && failed_starts_ >= kStartsBeforeGivingUp) {
+        error = "it failed to start " + std::to_string(failed_starts_) + " times (" +
+                first_failure_ + "); not started again";
+        return nullptr;
+    }
     fs::create_directories(dir_ / "home");
     int to[2], from[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, to) != 0) {
@@ -186,15 +215,19 @@ std::shared_ptr<Resident::Instance> Resident::running(CancelToken cancel, std::s
     }
     if (!inst->ready) {
         wait.unlock();
-        error = inst->ended ? "it exited before saying ready: " + inst->process->stderr_tail(300)
+        error = inst->ended ? "it exited before saying ready: " + last_words(*inst->process)
                 : cancel.cancelled() ? std::string("interrupted before it said ready")
                                      : "it did not say ready within " +
                                            std::to_string(kReadyWithin.count() / 1000) + " s";
         log(error);
+        if (!cancel.cancelled() && failed_starts_++ == 0) {
+            first_failure_ = error;
+        }
         inst->process->stop(Millis(500));
         return nullptr;  // ~Instance joins the reader
     }
     wait.unlock();
+    ever_ready_ = true;
     instance_ = inst;
     return inst;
 }
@@ -270,7 +303,7 @@ ResidentRun Resident::run(const std::vector<std::string>& words, const fs::path&
     if (!sent || inst->ended) {
         lock.unlock();
         run.error = "the " + name_ +
-                    " resident driver exited during the action: " + inst->process->stderr_tail(300);
+                    " resident driver exited during the action: " + last_words(*inst->process);
         return finish();
     }
     // Past the deadline, or interrupted: the action is cancelled; a resident that does not

@@ -46,7 +46,8 @@ public:
 
     /// Runs one action, whose argv is `words`, appending its output to `stdout_path` and
     /// `stderr_path`. Starts the resident first if it is not running (or has died). Thread
-    /// safe: concurrent cells' actions run at once.
+    /// safe: concurrent cells' actions run at once. A resident that fails to start twice before
+    /// it has ever said ready is not started again: later actions get that error at once.
     ResidentRun run(const std::vector<std::string>& words, const std::filesystem::path& stdout_path,
                     const std::filesystem::path& stderr_path, Millis timeout, CancelToken cancel);
 
@@ -70,6 +71,9 @@ private:
     std::shared_ptr<Instance> instance_;
     std::uint64_t next_id_ = 1;
     int starts_ = 0;
+    int failed_starts_ = 0;      // starts that never said ready (not counting interrupted ones)
+    bool ever_ready_ = false;    // once it has worked, a failed start is that action's own
+    std::string first_failure_;  // why the first failed start failed
 };
 
 }  // namespace fc

@@ -153,6 +153,18 @@ TEST_F(ResidentTest, AResidentThatNeverGetsReadyIsAnErrorNamingItsLog) {
     EXPECT_NE(a.error.find("resident.log"), std::string::npos) << a.error;
 }
 
+TEST_F(ResidentTest, AResidentThatNeverStartsIsGivenUpAfterTwoTries) {
+    Resident r = make({"no-ready"});
+    EXPECT_NE(run(r, {"ok"}).error.find("exited before saying ready"), std::string::npos);
+    EXPECT_NE(run(r, {"ok"}).error.find("exited before saying ready"), std::string::npos);
+    ResidentRun third = run(r, {"ok"});
+    EXPECT_NE(third.error.find("failed to start 2 times (it exited before saying ready: fake: "
+                               "cannot start); not started again"),
+              std::string::npos)
+        << third.error;
+    EXPECT_EQ(r.starts(), 2);
+}
+
 TEST_F(ResidentTest, AnInterruptEndsTheWaitForReady) {
     Resident r = make({"mute"});  // never says ready
     std::atomic<bool> stop{false};
