@@ -105,9 +105,9 @@ public final class Driver {
         return status;
     }
 
+    /** A process of its own: the one-line failure, then the exit. */
     static void fail(String message, int status) {
-        System.err.println("commons-net: " + String.valueOf(message).replaceAll("\\s+", " ").trim());
-        System.exit(status);
+        System.exit(report(System.err, null, message, status));
     }
 
     /**

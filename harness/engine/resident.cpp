@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "harness/core/error.hpp"
+#include "harness/core/socket.hpp"
 #include "harness/core/text.hpp"
 #include "harness/proc/process.hpp"
 
@@ -27,21 +28,11 @@ constexpr int kStartsBeforeGivingUp = 2;
 // How long an action may take to end after its cancel before the resident is restarted.
 constexpr Millis kCancelGrace{2000};
 
-// Writes to the resident's stdin, a socket: a resident that has just died is a failed
-// write (EPIPE), not a SIGPIPE for the whole harness.
-bool write_all(int fd, const std::string& text) {
-    std::size_t at = 0;
-    while (at < text.size()) {
-        ssize_t n = ::send(fd, text.data() + at, text.size() - at, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        at += static_cast<std::size_t>(n);
-    }
-    return true;
+// Writes a line to the resident's stdin (our end of a socket pair, non-blocking): a resident
+// that has just died is a failed write (EPIPE), not a SIGPIPE for the whole harness, and one
+// that stopped reading is a failed write after kCancelGrace, not a harness stuck in send().
+bool write_line(int fd, const std::string& line) {
+    return send_all(fd, line, Deadline::after(kCancelGrace), CancelToken{}).ok();
 }
 
 // The resident's last line on stderr, for a reason: resident.log also holds the harness's
@@ -68,7 +59,7 @@ std::string last_words(const Process& process) {
 
 struct Resident::Instance {
     std::unique_ptr<Process> process;
-    int to_fd = -1;  // our end of the resident's stdin (a socket pair)
+    UniqueFd to;  // our end of the resident's stdin (a socket pair)
     std::thread reader;
     std::mutex write_mutex;
     std::mutex mutex;
@@ -123,9 +114,7 @@ struct Resident::Instance {
     }
 
     ~Instance() {
-        if (to_fd >= 0) {
-            ::close(to_fd);  // the resident ends when its stdin closes
-        }
+        to.reset();  // the resident ends when its stdin closes
         if (process) {
             process->wait(Deadline::after(Millis(1000)), CancelToken{});
             process->stop(Millis(500));
@@ -206,7 +195,8 @@ std::shared_ptr<Resident::Instance> Resident::running(CancelToken cancel, std::s
     }
     ::close(to[0]);
     ::close(from[1]);
-    inst->to_fd = to[1];
+    ::fcntl(to[1], F_SETFL, ::fcntl(to[1], F_GETFL) | O_NONBLOCK);  // our end only
+    inst->to = UniqueFd(to[1]);
     inst->reader = std::thread([raw = inst.get(), fd = from[0]] { raw->read_loop(fd); });
     std::unique_lock wait(inst->mutex);
     Deadline ready_by = Deadline::after(kReadyWithin);
@@ -287,7 +277,7 @@ ResidentRun Resident::run(const std::vector<std::string>& words, const fs::path&
     bool sent;
     {
         std::lock_guard lock(inst->write_mutex);
-        sent = write_all(inst->to_fd, line);
+        sent = write_line(inst->to.get(), line);
     }
     Deadline deadline = Deadline::after(timeout);
     std::unique_lock lock(inst->mutex);
@@ -313,7 +303,7 @@ ResidentRun Resident::run(const std::vector<std::string>& words, const fs::path&
     lock.unlock();
     {
         std::lock_guard write(inst->write_mutex);
-        write_all(inst->to_fd, "cancel\t" + std::to_string(id) + "\n");
+        write_line(inst->to.get(), "cancel\t" + std::to_string(id) + "\n");
     }
     lock.lock();
     if (!inst->changed.wait_for(lock, kCancelGrace, answered)) {

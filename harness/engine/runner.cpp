@@ -206,8 +206,10 @@ public:
             discard_if_passed(payload, r, config_.keep);
         }
         discard_if_passed(dir / "capture.pcap", r, config_.keep);
-        trim_settled_logs(dir, r, config_.keep);
-        if (!prune_settled_cell(dir, r, config_.keep)) {
+        // Thinned first: the logs a passing cell does not keep are not cut before they go.
+        if (prune_settled_cell(dir, r, config_.keep)) {
+            trim_settled_logs(dir, r, config_.keep);
+        } else {
             r.cell_dir.clear();  // nothing to link: the cell never ran, or left nothing
             r.transcript_path.clear();
         }

@@ -169,9 +169,25 @@ std::vector<const WireConnection*> WireFacts::of_role(Role r) const {
 
 namespace {
 
-// The facts of the connections `tcp` rebuilt (the capture's frames all added).
-void describe_connections(TcpReassembler& tcp, const KeyLog& keys, const WireRoles& roles,
-                          WireFacts& facts) {
+// The facts of a capture whose frames `scan` hands out (from memory or from a file): the
+// connections rebuilt from them, each described; `warnings` come first (the key log's).
+WireFacts analyse(const std::function<ScanResult(const FrameCallback&)>& scan, const KeyLog& keys,
+                  const WireRoles& roles, std::vector<std::string> warnings) {
+    WireFacts facts;
+    facts.warnings = std::move(warnings);
+    facts.keylog_loaded = !keys.empty();
+    TcpReassembler tcp;
+    TcpSegment seg;
+    ScanResult scanned = scan([&](const FrameView& f) {
+        if (decode_tcp(f, seg)) {
+            tcp.add(seg);
+        }
+    });
+    facts.frames = scanned.frames;
+    facts.error = scanned.error;
+    if (scanned.truncated) {
+        facts.warnings.push_back("the capture ends inside a packet record");
+    }
     int index = 0;
     for (const TcpConnection& c : tcp.finish()) {
         // A cell's capture begins before the cell connects anywhere, so a connection whose
@@ -187,55 +203,33 @@ void describe_connections(TcpReassembler& tcp, const KeyLog& keys, const WireRol
         }
         facts.connections.push_back(describe(c, ++index, keys, roles));
     }
+    return facts;
 }
 
 }  // namespace
 
 WireFacts analyse_frames(const FrameList& frames, const KeyLog& keys, const WireRoles& roles) {
-    WireFacts facts;
-    facts.frames = frames.frames.size();
-    facts.error = frames.error;
-    facts.keylog_loaded = !keys.empty();
-    if (frames.truncated) {
-        facts.warnings.push_back("the capture ends inside a packet record");
-    }
-    TcpReassembler tcp;
-    TcpSegment seg;
-    for (const Frame& f : frames.frames) {
-        if (decode_tcp(f, seg)) {
-            tcp.add(seg);
-        }
-    }
-    describe_connections(tcp, keys, roles, facts);
-    return facts;
+    return analyse(
+        [&](const FrameCallback& each) {
+            for (const Frame& f : frames.frames) {
+                each(FrameView{f.time, f.link, f.wire_len, f.data});
+            }
+            return ScanResult{frames.format, frames.error, frames.truncated, frames.frames.size()};
+        },
+        keys, roles, {});
 }
 
 WireFacts read_wire_facts(const std::filesystem::path& capture, const std::filesystem::path& keylog,
                           const WireRoles& roles) {
     KeyLog keys;
-    WireFacts facts;
     if (!keylog.empty()) {
         keys = KeyLog::read(keylog);
-        facts.warnings = keys.errors();
     }
-    facts.keylog_loaded = !keys.empty();
     // Frame by frame from the file into the reassembler: only the rebuilt streams are held,
     // not the file and a copy of every frame besides (three copies of a 16 MiB transfer
     // made a run's peak RSS depend on which big cells ended together).
-    TcpReassembler tcp;
-    TcpSegment seg;
-    ScanResult scan = scan_capture_file(capture, [&](const FrameView& f) {
-        if (decode_tcp(f, seg)) {
-            tcp.add(seg);
-        }
-    });
-    facts.frames = scan.frames;
-    facts.error = scan.error;
-    if (scan.truncated) {
-        facts.warnings.push_back("the capture ends inside a packet record");
-    }
-    describe_connections(tcp, keys, roles, facts);
-    return facts;
+    return analyse([&](const FrameCallback& each) { return scan_capture_file(capture, each); },
+                   keys, roles, keys.errors());
 }
 
 }  // namespace fc::wire
