@@ -200,9 +200,12 @@ void write_grid(const MatrixLayout& layout, std::ostream& os) {
                 if (cell == nullptr) {
                     continue;
                 }
-                os << "<a class=\"code v-" << verdict_class(cell->verdict) << "\" href=\""
-                   << url_path(cell->cell_dir + "/") << "\" title=\"" << attr(row.id) << ": "
-                   << to_string(cell->verdict)
+                // A cell that left no folder (it never ran) is an <a> without a link.
+                os << "<a class=\"code v-" << verdict_class(cell->verdict) << "\"";
+                if (!cell->cell_dir.empty()) {
+                    os << " href=\"" << url_path(cell->cell_dir + "/") << "\"";
+                }
+                os << " title=\"" << attr(row.id) << ": " << to_string(cell->verdict)
                    << (cell->repeats.empty() ? "" : attr(" (" + cell->repeat_counts() + ")"))
                    << (cell->flaky() ? " flaky" : "") << "\" data-area=\"" << attr(row.area)
                    << "\" data-level=\"" << attr(row.level) << "\" data-verdict=\""

@@ -170,6 +170,21 @@ TEST(MatrixHtml, EveryCellLinksToItsFolderAndTranscript) {
     }
 }
 
+// A cell that never ran keeps no folder (its cell_dir is ""): its code links nowhere, not
+// to the run folder.
+TEST(MatrixHtml, ACellWithoutAFolderLinksNowhere) {
+    RunResult run = sample_run();
+    for (CellResult& cell : run.cells) {
+        cell.cell_dir.clear();
+        cell.transcript_path.clear();
+    }
+    const std::string page = html(run);
+    EXPECT_EQ(page.find("href=\"./\""), std::string::npos);
+    EXPECT_EQ(page.find("href=\"/\""), std::string::npos);
+    EXPECT_EQ(page.find("href=\"\""), std::string::npos);
+    EXPECT_NE(page.find("<a class=\"code v-pass\" title="), std::string::npos);
+}
+
 TEST(MatrixHtml, HrefsStayRelative) {
     RunResult run = sample_run();
     run.cells[0].cell_dir = "//evil.example/x";
