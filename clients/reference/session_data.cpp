@@ -59,7 +59,10 @@ void Session::execute(const DataOpenStep& step) {
     data_listener_.reset();
     data_refused_ = false;
     Deadline until = deadline();
-    std::string source = step.source.empty() ? "127.0.0.1" : step.source;
+    // By default the data connection comes from the control connection's loopback, in its
+    // family (::1 when the server is on ::1, so EPRT names |2|::1|).
+    const bool v6 = target_.host.find(':') != std::string::npos;
+    std::string source = !step.source.empty() ? step.source : v6 ? "::1" : "127.0.0.1";
     bool passive = step.mode == DataMode::pasv || step.mode == DataMode::epsv;
     std::string command;
     if (passive) {

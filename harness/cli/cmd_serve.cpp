@@ -21,7 +21,7 @@ namespace fc {
 namespace {
 
 const OptionSpec kServeOptions[] = {
-    {"host", true, "ADDR", "loopback address to listen on (default 127.0.0.1)"},
+    {"host", true, "ADDR", "loopback address to listen on (default 127.0.0.1; ::1 with --feature ipv6)"},
     {"port", true, "N", "control port; 0 or absent = a free port, printed"},
     {"pasv-range", true, "A-B", "ports for PASV/EPSV listeners (default: any free port)"},
     {"root", true, "DIR", "the directory served as / (default: a new one under /tmp)"},
@@ -165,7 +165,8 @@ int cmd_serve(std::span<const std::string> args_in, CancelToken cancel, std::ost
     ref::ServerConfig c;
     c.features.insert(features.begin(), features.end());
     c.misbehaviours.insert(misbehaviours.begin(), misbehaviours.end());
-    c.host = a.value("host").value_or("127.0.0.1");
+    // --feature ipv6 alone: the server listens on ::1 (a scenario's ipv6 is that).
+    c.host = a.value("host").value_or(c.features.count("ipv6") != 0 ? "::1" : "127.0.0.1");
     if (!is_loopback(c.host)) {
         throw UsageError("--host " + c.host +
                          ": the reference server listens on loopback addresses only "

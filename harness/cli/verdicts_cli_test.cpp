@@ -86,7 +86,9 @@ std::string with_misbehaviour(std::string manifest, const std::string& name) {
 // reaped) when the object goes.
 class ServeProcess {
 public:
-    ServeProcess(const std::vector<std::string>& extra, const fs::path& dir) : dir_(dir) {
+    ServeProcess(const std::vector<std::string>& extra, const fs::path& dir,
+                 std::string host = "127.0.0.1")
+        : dir_(dir), host_(std::move(host)) {
         PortAllocator ports;
         port_ = ports.port();
         std::vector<std::string> args{"serve", "--port", std::to_string(port_), "--password",
@@ -97,8 +99,7 @@ public:
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
         while (std::chrono::steady_clock::now() < until) {
             std::string error;
-            if (tcp_connect("127.0.0.1", port_, Deadline::after(Millis(500)), CancelToken{},
-                            &error)) {
+            if (tcp_connect(host_, port_, Deadline::after(Millis(500)), CancelToken{}, &error)) {
                 return;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -114,13 +115,16 @@ public:
     ServeProcess& operator=(const ServeProcess&) = delete;
 
     std::vector<std::string> target_args() const {
-        return {"--target", "127.0.0.1:" + std::to_string(port_), "--user", "alice", "--password",
-                kPassword};
+        const bool v6 = host_.find(':') != std::string::npos;
+        return {"--target",   (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_),
+                "--user",     "alice",
+                "--password", kPassword};
     }
 
 private:
     static constexpr const char* kPassword = "verdicts-test-pw";
     fs::path dir_;
+    std::string host_;
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
 };
@@ -239,6 +243,50 @@ TEST(VerdictsRealServer, TargetWithAConflictingPolicyIsUnsupported) {
     ASSERT_NE(server, nullptr);
     EXPECT_EQ(server->manifest, "");
     EXPECT_NE(server->target.find("127.0.0.1:"), std::string::npos);
+}
+
+// The feature ipv6: a server the harness starts listens on ::1 and the whole session runs
+// there; a --target on ::1 declared with ipv6 gets the IPv4-only scenarios (PASV)
+// unsupported, not failed.
+TEST(VerdictsRealServer, Ipv6CellsRunOverLoopbackSix) {
+    if (!ipv6_loopback_available()) {
+        GTEST_SKIP() << "this machine cannot listen on ::1";
+    }
+    TempDir dir("verdicts-ipv6");
+    CliResult r = run_cli({"run", (kSource / "scenarios").string(), "--servers", "reference",
+                           "--clients", "reference", "--scenario", "ipv6-eprt-list-protected",
+                           "--keep", "--jobs", "1", "--out", (dir.path() / "run").string()});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const RunResult run = read_results(dir.path() / "run");
+    const CellResult* cell = find_cell(run, "ipv6-eprt-list-protected");
+    ASSERT_NE(cell, nullptr);
+    EXPECT_EQ(cell->verdict, Verdict::pass) << cell->reason;
+    const std::string transcript =
+        testing::read_file(dir.path() / "run" / "reference__reference" /
+                           "ipv6-eprt-list-protected" / "transcript.txt");
+    EXPECT_TRUE(std::regex_search(transcript, std::regex("server reference ready on ::1:[0-9]+")))
+        << transcript;
+    EXPECT_TRUE(std::regex_search(transcript, std::regex("=> EPRT \\|2\\|::1\\|[0-9]+\\|")))
+        << transcript;
+
+    ServeProcess serve({"--feature", "ipv6"}, dir.path(), "::1");
+    std::vector<std::string> args{"run",        (kSource / "scenarios").string(),
+                                  "--scenario", "ipv6-eprt-list-protected,data-pasv-nlst-protected",
+                                  "--features", "ipv6",
+                                  "--jobs",     "1",
+                                  "--out",      (dir.path() / "target").string()};
+    const auto target = serve.target_args();
+    args.insert(args.end(), target.begin(), target.end());
+    r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const RunResult on_target = read_results(dir.path() / "target");
+    const CellResult* v6 = find_cell(on_target, "ipv6-eprt-list-protected");
+    ASSERT_NE(v6, nullptr);
+    EXPECT_EQ(v6->verdict, Verdict::pass) << v6->reason;
+    const CellResult* pasv = find_cell(on_target, "data-pasv-nlst-protected");
+    ASSERT_NE(pasv, nullptr);
+    EXPECT_EQ(pasv->verdict, Verdict::unsupported);
+    EXPECT_EQ(pasv->reason, "needs a server without ipv6 (it has it)");
 }
 
 // An FXP cell with a client that has no fxp action is planned and `unsupported`, never

@@ -7,7 +7,7 @@
 namespace fc {
 
 namespace {
-constexpr std::array<std::string_view, 14> kServerFeatures{
+constexpr std::array<std::string_view, 15> kServerFeatures{
     "tls-required",
     "data-tls-required",
     "reuse-required",
@@ -22,11 +22,12 @@ constexpr std::array<std::string_view, 14> kServerFeatures{
     "anonymous",
     "auth-ssl",
     "mlsd",  // the server implements MLSD (RFC 3659 7), which is optional
+    "ipv6",  // the server listens on ::1 (the harness starts and reaches it there)
 };
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 94> kMisbehaviours{
+constexpr std::array<std::string_view, 95> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "auth-reply-injected",        // sends "230 User logged in" in clear in the 234's segment
@@ -88,6 +89,7 @@ constexpr std::array<std::string_view, 94> kMisbehaviours{
     "epsv-refused",       // answers EPSV with 502 (not implemented), as an old server does
     "epsv-dead-port",     // answers EPSV with 229 naming a port nobody listens on
     "pasv-refused",       // answers PASV with 502 (not implemented)
+    "pasv-ipv6-dead-port",  // on ::1 answers PASV with a 227 whose port nobody listens on
     "epsv-format-wrong",  // answers EPSV with 229 but without the (|||port|) form
     "epsv-bad-proto-accepted",  // answers 229 to EPSV with an unsupported network protocol (EPSV 2)
     "eprt-bad-proto-accepted",  // answers 200 to EPRT with an unknown network protocol (|3|)

@@ -283,4 +283,12 @@ bool port_is_free(const std::string& host, std::uint16_t port) {
     return static_cast<bool>(fd);
 }
 
+bool ipv6_loopback_available() {
+    static const bool available = [] {
+        std::string error;
+        return static_cast<bool>(tcp_listen("::1", 0, &error, 1));
+    }();
+    return available;
+}
+
 }  // namespace fc

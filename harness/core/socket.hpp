@@ -70,5 +70,7 @@ IoResult recv_some(int fd, char* buf, std::size_t cap, Deadline deadline, Cancel
 
 /// True if `host:port` can be bound right now (used to pick free ports).
 bool port_is_free(const std::string& host, std::uint16_t port);
+/// Whether this machine can listen on ::1 (checked once; false where IPv6 is off).
+bool ipv6_loopback_available();
 
 }  // namespace fc

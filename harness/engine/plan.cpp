@@ -192,9 +192,17 @@ namespace {
 // names (both instances of it for FXP), with the scenario's misbehaviours minus
 // without-misbehave plus misbehave.
 void plan_client_control(const Scenario& s, const std::vector<const ServerManifest*>& servers,
-                         const std::vector<const ClientManifest*>& clients,
+                         const std::vector<const ClientManifest*>& clients, bool clients_named,
                          std::vector<PlannedCell>& cells, std::vector<PendingControl>* pending) {
     const NegativeControl& nc = s.negative_control;
+    if (clients_named && s.fxp() &&
+        std::none_of(clients.begin(), clients.end(),
+                     [](const ClientManifest* c) { return c->can("fxp"); })) {
+        // `controls --clients X` where none of X can do FXP: the scenario is none of
+        // theirs (as server-side scenarios are not), so it is outside the selection, not
+        // a control that cannot run here. Without --clients it stays pending below.
+        return;
+    }
     const ServerManifest* server = find_server(servers, nc.server);
     if (server == nullptr) {
         pending->push_back({&s, "needs server '" + nc.server + "', which is not selected"});
@@ -246,7 +254,8 @@ std::vector<PlannedCell> make_control_plan(const std::vector<Scenario>& scenario
         const Scenario& s = *sp;
         const NegativeControl& nc = s.negative_control;
         if (s.client_under_test()) {
-            plan_client_control(s, chosen_servers, chosen_clients, cells, pending);
+            plan_client_control(s, chosen_servers, chosen_clients, !selection.clients.empty(),
+                                cells, pending);
             continue;
         }
         if (reference_client == nullptr) {

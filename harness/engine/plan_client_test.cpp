@@ -129,9 +129,27 @@ TEST(ClientPlan, ControlsThatCannotRunArePending) {
     auto cells =
         make_control_plan(scenarios, kServers, kClients, {{"proftpd"}, {"curl"}, {}, {}}, &pending);
     EXPECT_TRUE(cells.empty());
-    ASSERT_EQ(pending.size(), 2u);
+    ASSERT_EQ(pending.size(), 1u);
     EXPECT_EQ(pending[0].why, "needs server 'reference', which is not selected");
+    // Without --clients, a scenario that no client at all can run is pending.
+    pending.clear();
+    const std::vector<ClientManifest> no_fxp{kClients[0]};
+    ASSERT_FALSE(no_fxp[0].can("fxp"));
+    cells = make_control_plan(scenarios, kServers, no_fxp, {{"proftpd"}, {}, {}, {}}, &pending);
+    ASSERT_EQ(pending.size(), 2u);
     EXPECT_EQ(pending[1].why, "no selected client can run it");
+}
+
+TEST(ClientPlan, ControlsForClientsWithoutFxpLeaveFxpOut) {
+    // `controls --clients curl`: curl cannot do FXP, so the FXP scenario is none of the
+    // selection's (as `run --clients curl` shows it unsupported), not pending.
+    Scenario fxp = client_scenario("fxp", Role::under_test, 2);
+    fxp.negative_control = {.server = "proftpd", .without = {"foreign-data-allowed"}};
+    std::vector<Scenario> scenarios{fxp};
+    std::vector<PendingControl> pending;
+    auto cells = make_control_plan(scenarios, kServers, kClients, {{}, {"curl"}, {}, {}}, &pending);
+    EXPECT_TRUE(cells.empty());
+    EXPECT_TRUE(pending.empty());
 }
 
 TEST(ClientPlan, ControlsForOneClientLeaveServerSideScenariosOut) {

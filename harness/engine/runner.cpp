@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/core/error.hpp"
+#include "harness/core/socket.hpp"
 #include "harness/core/text.hpp"
 #include "harness/core/variables.hpp"
 #include "harness/engine/cell_capture.hpp"
@@ -262,6 +263,13 @@ private:
             !why.empty()) {
             r.verdict = Verdict::unsupported;
             r.reason = why;
+            return;
+        }
+        if (!config_.external && !ipv6_loopback_available() &&
+            std::find(cell.server_features.begin(), cell.server_features.end(), "ipv6") !=
+                cell.server_features.end()) {
+            r.verdict = Verdict::unsupported;
+            r.reason = "needs a server on ::1, and this machine cannot listen there (IPv6 off)";
             return;
         }
         std::vector<std::string> missing;

@@ -148,6 +148,13 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
     const ServerManifest& m = *req.manifest;
     std::unique_ptr<ServerInstance> inst(new ServerInstance());
     inst->request_ = req;
+    // The feature ipv6 is a server listening on ::1 (its fragment says how to the server;
+    // the harness starts, waits for and reaches it there).
+    if (std::find(req.features.begin(), req.features.end(), "ipv6") != req.features.end() &&
+        req.host == "127.0.0.1") {
+        inst->request_.host = "::1";
+    }
+    const std::string& host = inst->request_.host;
 
     std::string pattern =
         (fs::temp_directory_path() / ("ftps-conform-" + m.name + "-XXXXXX")).string();
@@ -177,7 +184,8 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
     vars.insert({{"rundir", rundir.string()},
                  {"logdir", fs::absolute(req.log_dir).string()},
                  {"workdir", inst->work_dir_.string()},
-                 {"host", req.host},
+                 {"host", host},
+                 {"ip_version", host.find(':') != std::string::npos ? "6" : "4"},
                  {"pasv_min", std::to_string(pasv_min)},
                  {"pasv_max", std::to_string(pasv_max)},
                  {"user", req.credentials->user},
@@ -251,7 +259,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
         spec.pid_namespace = spec.argv.empty() || spec.argv.front() != self_binary().string();
         inst->process_ = Process::start(spec);
         Readiness ready =
-            wait_ready(req.host, inst->port_, implicit ? std::string() : m.ready_banner,
+            wait_ready(host, inst->port_, implicit ? std::string() : m.ready_banner,
                        Deadline::after(m.ready_within), req.cancel, inst->process_.get());
         if (ready.ready) {
             return inst;
@@ -263,7 +271,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
             break;
         }
     }
-    throw HarnessError(m.name + " did not become ready on " + req.host + ":" +
+    throw HarnessError(m.name + " did not become ready on " + host + ":" +
                        std::to_string(inst->port_) + ": " + last_error);
 }
 

@@ -99,8 +99,11 @@ std::pair<std::uint16_t, std::uint16_t> PortAllocator::range(std::uint16_t count
         }
         unsigned bad = 0;  // the last taken port inside the candidate range, if any
         for (unsigned p = first; p < first + count; ++p) {
+            // Free on both loopbacks: a server of an ipv6 cell listens on ::1.
             if (!usable(p) || leased_[p - window_first] ||
-                !port_is_free("127.0.0.1", static_cast<std::uint16_t>(p))) {
+                !port_is_free("127.0.0.1", static_cast<std::uint16_t>(p)) ||
+                (ipv6_loopback_available() &&
+                 !port_is_free("::1", static_cast<std::uint16_t>(p)))) {
                 bad = p;
             }
         }

@@ -313,6 +313,23 @@ TEST(Loader, ReportsEveryProblemNotJustTheFirst) {
     EXPECT_NE(diags[2].message.find("'${pass}'"), std::string::npos);
 }
 
+TEST(Loader, Ipv6IsForScenariosTheReferenceClientDrives) {
+    testing::TempDir dir("loader-ipv6");
+    fs::path file = dir.path() / "v6.xml";
+    std::ofstream(file) << "<?xml version=\"1.0\"?>\n<scenario id=\"v6\" level=\"interop\">\n"
+                           "<title>t</title>\n<roles server=\"under-test\" client=\"under-test\"/>\n"
+                           "<requires server=\"ipv6\"/>\n<steps>\n<client action=\"login\"/>\n"
+                           "</steps>\n<negative-control server=\"reference\" "
+                           "misbehave=\"auth-tls-334\"/>\n</scenario>\n";
+    std::vector<Diagnostic> diags;
+    EXPECT_FALSE(load_scenario_file(file, diags));
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].line, 5) << dump(diags);
+    EXPECT_NE(diags[0].message.find("ipv6 is for scenarios the reference client drives"),
+              std::string::npos)
+        << dump(diags);
+}
+
 TEST(Loader, RawEscapeErrorsPointIntoTheSourceText) {
     testing::TempDir dir("loader-raw");
     fs::path file = dir.path() / "raw.xml";

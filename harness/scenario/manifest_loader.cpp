@@ -16,12 +16,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 24> kPlaceholders{"prefix",
+constexpr std::array<std::string_view, 25> kPlaceholders{"prefix",
                                                          "binary",
                                                          "rundir",
                                                          "logdir",
                                                          "workdir",
                                                          "host",
+                                                         "ip_version",
                                                          "port",
                                                          "pasv_min",
                                                          "pasv_max",

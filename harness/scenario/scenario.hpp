@@ -140,7 +140,7 @@ std::string_view to_string(TlsChannel channel);
 /// the next <transfer>.
 struct DataOpenStep {
     DataMode mode = DataMode::epsv;
-    std::string source;  ///< local address to bind or listen on; "" = 127.0.0.1
+    std::string source;  ///< local address to bind or listen on; "" = 127.0.0.1 (::1 on IPv6)
     /// Default: 227 / 229 / 200 by mode. When it accepts a 4yz/5yz refusal and that comes,
     /// the next <transfer> is moot: it is skipped (nothing was set up to transfer on).
     std::optional<ReplyExpectation> reply;

@@ -147,7 +147,7 @@ void Session::cmd_pasv(const Command& cmd) {
     bool epsv = cmd.verb == "EPSV";
     bool ipv6 = config_.host.find(':') != std::string::npos;
     const std::string own_proto = ipv6 ? "2" : "1";
-    if (!epsv && ipv6) {
+    if (!epsv && ipv6 && !bad("pasv-ipv6-dead-port")) {
         reply(522, "PASV has no IPv6 form, use EPSV (2)");
         return;
     }
@@ -188,7 +188,7 @@ void Session::cmd_pasv(const Command& cmd) {
         return;
     }
     std::uint16_t port = local_port(pasv_listener_.get());
-    if (epsv && bad("epsv-dead-port")) {
+    if ((epsv && bad("epsv-dead-port")) || (!epsv && ipv6)) {
         // Announce the port, then stop listening on it: the client's connection is refused
         // and the transfer command finds no data connection (425).
         pasv_listener_.reset();
@@ -204,7 +204,10 @@ void Session::cmd_pasv(const Command& cmd) {
         }
         return;
     }
-    std::string host = bad("pasv-foreign-address") ? "127.0.0.2" : config_.host;
+    // On IPv6 only pasv-ipv6-dead-port gets here: a 227 has only an IPv4 form.
+    std::string host = bad("pasv-foreign-address") ? "127.0.0.2"
+                       : ipv6                      ? "127.0.0.1"
+                                                   : config_.host;
     std::replace(host.begin(), host.end(), '.', ',');
     reply(227, "Entering Passive Mode (" + host + "," + std::to_string(port / 256) + "," +
                    std::to_string(port % 256) + ")");
