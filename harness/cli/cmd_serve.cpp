@@ -21,7 +21,8 @@ namespace fc {
 namespace {
 
 const OptionSpec kServeOptions[] = {
-    {"host", true, "ADDR", "loopback address to listen on (default 127.0.0.1; ::1 with --feature ipv6)"},
+    {"host", true, "ADDR",
+     "loopback address to listen on (default 127.0.0.1; ::1 with --feature ipv6)"},
     {"port", true, "N", "control port; 0 or absent = a free port, printed"},
     {"pasv-range", true, "A-B", "ports for PASV/EPSV listeners (default: any free port)"},
     {"root", true, "DIR", "the directory served as / (default: a new one under /tmp)"},

@@ -83,14 +83,14 @@ constexpr std::array<std::string_view, 95> kMisbehaviours{
                                   // end), as a server relying on SIGURG would
     "truncated-upload-accepted",  // answers 226 to a protected upload ended without close_notify
                                   // (by a FIN or a reset)
-    "upload-tail-lost",   // stores only the first 64 KiB of a protected upload and still answers
-                          // 226, however the data connection ended (close_notify, FIN, reset)
-    "appe-overwrites",    // treats APPE like STOR (replaces the file instead of appending)
-    "epsv-refused",       // answers EPSV with 502 (not implemented), as an old server does
-    "epsv-dead-port",     // answers EPSV with 229 naming a port nobody listens on
-    "pasv-refused",       // answers PASV with 502 (not implemented)
+    "upload-tail-lost",     // stores only the first 64 KiB of a protected upload and still answers
+                            // 226, however the data connection ended (close_notify, FIN, reset)
+    "appe-overwrites",      // treats APPE like STOR (replaces the file instead of appending)
+    "epsv-refused",         // answers EPSV with 502 (not implemented), as an old server does
+    "epsv-dead-port",       // answers EPSV with 229 naming a port nobody listens on
+    "pasv-refused",         // answers PASV with 502 (not implemented)
     "pasv-ipv6-dead-port",  // on ::1 answers PASV with a 227 whose port nobody listens on
-    "epsv-format-wrong",  // answers EPSV with 229 but without the (|||port|) form
+    "epsv-format-wrong",    // answers EPSV with 229 but without the (|||port|) form
     "epsv-bad-proto-accepted",  // answers 229 to EPSV with an unsupported network protocol (EPSV 2)
     "eprt-bad-proto-accepted",  // answers 200 to EPRT with an unknown network protocol (|3|)
     "epsv-all-ignored",         // still accepts PASV after EPSV ALL

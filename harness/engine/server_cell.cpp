@@ -68,9 +68,8 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
     ctx.clock->setup_done();
     std::exception_ptr trouble;
     try {
-        transcript.note("", "server " + cell.server_name + " ready on " +
-                                instance->target().host + ":" +
-                                std::to_string(instance->target().port));
+        transcript.note("", "server " + cell.server_name + " ready on " + instance->target().host +
+                                ":" + std::to_string(instance->target().port));
         capture.start(
             {{instance->target().host, instance->target().port, instance->passive_range()}},
             active);

@@ -316,11 +316,12 @@ TEST(Loader, ReportsEveryProblemNotJustTheFirst) {
 TEST(Loader, Ipv6IsForScenariosTheReferenceClientDrives) {
     testing::TempDir dir("loader-ipv6");
     fs::path file = dir.path() / "v6.xml";
-    std::ofstream(file) << "<?xml version=\"1.0\"?>\n<scenario id=\"v6\" level=\"interop\">\n"
-                           "<title>t</title>\n<roles server=\"under-test\" client=\"under-test\"/>\n"
-                           "<requires server=\"ipv6\"/>\n<steps>\n<client action=\"login\"/>\n"
-                           "</steps>\n<negative-control server=\"reference\" "
-                           "misbehave=\"auth-tls-334\"/>\n</scenario>\n";
+    std::ofstream(file)
+        << "<?xml version=\"1.0\"?>\n<scenario id=\"v6\" level=\"interop\">\n"
+           "<title>t</title>\n<roles server=\"under-test\" client=\"under-test\"/>\n"
+           "<requires server=\"ipv6\"/>\n<steps>\n<client action=\"login\"/>\n"
+           "</steps>\n<negative-control server=\"reference\" "
+           "misbehave=\"auth-tls-334\"/>\n</scenario>\n";
     std::vector<Diagnostic> diags;
     EXPECT_FALSE(load_scenario_file(file, diags));
     ASSERT_FALSE(diags.empty());
