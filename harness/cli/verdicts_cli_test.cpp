@@ -289,6 +289,32 @@ TEST(VerdictsRealServer, Ipv6CellsRunOverLoopbackSix) {
     EXPECT_EQ(pasv->reason, "needs a server without ipv6 (it has it)");
 }
 
+// ${run_cache}: vsftpd's user database is built once per run and shared by its cells; the
+// folder is removed when the run ends, kept with --keep.
+TEST(VerdictsRealServer, RunCacheLastsTheRunAndGoesUnlessKept) {
+    TempDir dir("verdicts-cache");
+    for (bool keep : {true, false}) {
+        const fs::path out = dir.path() / (keep ? "kept" : "plain");
+        std::vector<std::string> args{"run",        (kSource / "scenarios").string(),
+                                      "--servers",  "vsftpd",
+                                      "--clients",  "reference",
+                                      "--scenario", "auth-tls-234,feat-lists-tls",
+                                      "--out",      out.string()};
+        if (keep) {
+            args.push_back("--keep");
+        }
+        CliResult r = run_cli(args);
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        const RunResult run = read_results(out);
+        ASSERT_EQ(run.cells.size(), 2u);
+        for (const CellResult& c : run.cells) {
+            EXPECT_EQ(c.verdict, Verdict::pass) << c.scenario_id << ": " << c.reason;
+        }
+        EXPECT_EQ(fs::exists(out / "cache" / "server-vsftpd" / "vsftpd-users.db"), keep);
+        EXPECT_EQ(fs::exists(out / "cache"), keep);
+    }
+}
+
 // An FXP cell with a client that has no fxp action is planned and `unsupported`, never
 // left out; nothing is started for it.
 TEST(VerdictsRealServer, FxpWithoutAnFxpActionIsUnsupported) {

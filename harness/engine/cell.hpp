@@ -76,6 +76,9 @@ struct CellContext {
     StartBreaker* breaker = nullptr;  ///< the run's: servers that cannot start are not retried
     /// The client's resident driver, which runs its actions; null: each is a process
     Resident* resident = nullptr;
+    /// The run's cache folder (`${run_cache}` is a subfolder per endpoint); removed when
+    /// the run ends unless --keep. Empty: each server instance or action gets its own.
+    std::filesystem::path run_cache;
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

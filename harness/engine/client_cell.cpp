@@ -164,6 +164,7 @@ private:
                                 ctx_.cancel};
             req.misbehaviours = cell_.misbehaviours;
             req.breaker = ctx_.breaker;
+            req.run_cache = ctx_.run_cache;
             if (s_.servers > 1) {
                 // Two loopback addresses, so that each server sees the other as foreign
                 // (FXP: a PORT naming the other server is a third-party address).
@@ -364,6 +365,15 @@ private:
         }
     }
 
+    // ${run_cache}: the run's folder for this client (what its manifest derives from the
+    // run's password or CA, made once); without a run cache, the cell's own.
+    fs::path client_cache() const {
+        fs::path dir = ctx_.run_cache.empty() ? ctx_.dir / "cache"
+                                              : ctx_.run_cache / ("client-" + cell_.client->name);
+        fs::create_directories(dir);
+        return dir;
+    }
+
     Variables fixed_variables(const ClientActionStep& step, const fs::path& localdir,
                               const std::string& tag, Millis timeout) {
         Target t = servers_.front()->target();
@@ -388,7 +398,8 @@ private:
                     {"user2", ""},
                     {"password2", ""},
                     {"remote2", step.remote2},
-                    {"give_up", std::to_string(give_up_seconds(timeout))}};
+                    {"give_up", std::to_string(give_up_seconds(timeout))},
+                    {"run_cache", client_cache().string()}};
         if (servers_.size() > 1) {
             Target t2 = servers_.back()->target();
             v["host2"] = t2.host;

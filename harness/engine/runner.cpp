@@ -301,6 +301,7 @@ private:
         ctx.capture_off = capture_off_;
         ctx.capture_hub = hub_.get();
         ctx.breaker = &breaker_;
+        ctx.run_cache = config_.out_dir / "cache";
         if (cell.scenario->client_under_test() && !cell.client->builtin) {
             ctx.resident = resident_for(*cell.client, ctx.client_binary);
         }
@@ -419,6 +420,11 @@ RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given
     }
     work();
     workers.clear();  // joins
+    if (!config.keep) {
+        // What manifests derived once per run (${run_cache}) is not evidence of any cell.
+        std::error_code ec;
+        fs::remove_all(config.out_dir / "cache", ec);
+    }
 
     for (auto& r : results) {
         if (r) {

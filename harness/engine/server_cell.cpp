@@ -64,6 +64,7 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
                         ctx.cancel};
     req.misbehaviours = cell.misbehaviours;
     req.breaker = ctx.breaker;
+    req.run_cache = ctx.run_cache;
     std::unique_ptr<ServerInstance> instance = ServerInstance::start(req);
     ctx.clock->setup_done();
     std::exception_ptr trouble;

@@ -179,11 +179,15 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
     fs::create_directories(req.log_dir);
 
     Variables vars = manifest_variables(m, req.prefix);
+    const fs::path run_cache =
+        req.run_cache.empty() ? inst->work_dir_ / "cache" : req.run_cache / ("server-" + m.name);
+    fs::create_directories(run_cache);
     auto [pasv_min, pasv_max] = req.ports->range(16);
     inst->leases_.emplace_back(pasv_min, pasv_max);
     vars.insert({{"rundir", rundir.string()},
                  {"logdir", fs::absolute(req.log_dir).string()},
                  {"workdir", inst->work_dir_.string()},
+                 {"run_cache", run_cache.string()},
                  {"host", host},
                  {"ip_version", host.find(':') != std::string::npos ? "6" : "4"},
                  {"pasv_min", std::to_string(pasv_min)},

@@ -62,6 +62,9 @@ struct InstanceRequest {
     std::string host = "127.0.0.1";
     /// The run's circuit breaker (start_breaker.hpp); null: every start is tried.
     StartBreaker* breaker = nullptr;
+    /// The run's cache folder; `${run_cache}` is its server-<name> subfolder. Empty: a
+    /// folder of this instance's own (nothing is shared).
+    std::filesystem::path run_cache = {};
 };
 
 class ServerInstance {

@@ -16,11 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 25> kPlaceholders{"prefix",
+constexpr std::array<std::string_view, 26> kPlaceholders{"prefix",
                                                          "binary",
                                                          "rundir",
                                                          "logdir",
                                                          "workdir",
+                                                         "run_cache",
                                                          "host",
                                                          "ip_version",
                                                          "port",

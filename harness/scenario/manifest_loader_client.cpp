@@ -16,11 +16,11 @@ namespace fc {
 namespace {
 
 // clients/README.md "Placeholders"; `prefix` as for servers.
-constexpr std::array<std::string_view, 23> kClientPlaceholders{
-    "binary",    "script",      "host",       "port",         "user",   "password",
-    "ca_cert",   "client_cert", "client_key", "remote",       "local",  "localdir",
-    "logdir",    "debug_log",   "settings",   "host2",        "port2",  "user2",
-    "password2", "remote2",     "prefix",     "manifest_dir", "give_up"};
+constexpr std::array<std::string_view, 24> kClientPlaceholders{
+    "binary",    "script",      "host",       "port",         "user",    "password",
+    "ca_cert",   "client_cert", "client_key", "remote",       "local",   "localdir",
+    "logdir",    "debug_log",   "settings",   "host2",        "port2",   "user2",
+    "password2", "remote2",     "prefix",     "manifest_dir", "give_up", "run_cache"};
 
 constexpr std::array<std::string_view, 4> kClientAttrs{"name", "title", "package", "builtin"};
 constexpr std::array<std::string_view, 9> kClientChildren{"binary",   "version",       "vars",
