@@ -172,6 +172,10 @@ UniqueFd tcp_listen(const std::string& host, std::uint16_t port, std::string* er
     }
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // Accepted connections inherit it: a reply written after a small segment still
+    // unacknowledged (a TLS 1.3 session ticket) must not wait for the peer's delayed ACK,
+    // 40 ms on Linux, once per session.
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr.storage), addr.length) != 0) {
         *error = errno_text(("bind " + host + ":" + std::to_string(port)).c_str());
         return {};

@@ -1,6 +1,6 @@
 # Builds the Berkeley DB hash file that pam_userdb reads (key: user name, value: crypt(3)
 # hash, checked with crypt=crypt). It depends only on the run's user and password, so
-# userdb.sh runs this once per run into ${run_cache}; built under a name of this instance
+# prepare.sh runs this once per run into ${run_cache}; built under a name of this instance
 # and renamed, as concurrent cells may race for it.
 use strict;
 use warnings;
