@@ -1,7 +1,9 @@
 #include "clients/reference/reference_session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include "clients/reference/session.hpp"
 #include "harness/core/error.hpp"
@@ -188,6 +190,20 @@ void Session::execute(const SendRawStep& step) {
     std::string bytes = text(step.bytes);
     last_sent_ = printable(bytes, 80);
     judge_io(channel_.send_raw(bytes, deadline()), "sent");
+}
+
+void Session::execute(const PauseStep& step) {
+    transcript_.note("", "pausing " + std::to_string(step.duration.count()) + " ms");
+    const auto until = std::chrono::steady_clock::now() + step.duration;
+    for (auto now = std::chrono::steady_clock::now(); now < until;
+         now = std::chrono::steady_clock::now()) {
+        if (options_.cancel.cancelled()) {
+            error("interrupted");
+            return;
+        }
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(50), until - now));
+    }
 }
 
 void Session::judge_io(const IoResult& r, const std::string& what) {

@@ -31,6 +31,7 @@ public:
     void execute(const DataOpenStep& step);
     void execute(const TransferStep& step);
     void execute(const TlsAssertStep& step);
+    void execute(const PauseStep& step);
 
 private:
     bool done() const { return outcome_.verdict != Verdict::pass || ended_; }

@@ -280,7 +280,10 @@ void Session::execute(const TransferStep& step) {
     if (done() || !judge_reply(want, *final_reply)) {
         return;
     }
-    if (step.data == DataExpect::success) {
+    // if-accepted: a refusal (judged above) ends the step; an acceptance must be the whole
+    // transfer, as with success.
+    const bool accepted = final_reply->code / 100 == 2;
+    if (step.data == DataExpect::success || (step.data == DataExpect::if_accepted && accepted)) {
         if (!data.connected) {
             fail("", "a data connection from the server", data.connect_error);
         } else if (step.protect && !data.handshake_ok) {

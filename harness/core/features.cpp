@@ -7,7 +7,7 @@
 namespace fc {
 
 namespace {
-constexpr std::array<std::string_view, 15> kServerFeatures{
+constexpr std::array<std::string_view, 16> kServerFeatures{
     "tls-required",
     "data-tls-required",
     "reuse-required",
@@ -23,6 +23,7 @@ constexpr std::array<std::string_view, 15> kServerFeatures{
     "auth-ssl",
     "mlsd",  // the server implements MLSD (RFC 3659 7), which is optional
     "ipv6",  // the server listens on ::1 (the harness starts and reaches it there)
+    "session-lifetime-short",  // TLS sessions and tickets expire 2 s after they are made
 };
 
 // Each name is a switch the reference server implements (issue 6); the scripted test

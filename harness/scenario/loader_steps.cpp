@@ -11,9 +11,9 @@ namespace fc::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> kStepKinds{
-    "connect",  "send",         "expect",    "tls-handshake", "login",     "tls-shutdown",
-    "send-raw", "expect-close", "data-open", "transfer",      "tls-assert"};
+constexpr std::array<std::string_view, 12> kStepKinds{
+    "connect",  "send",         "expect",    "tls-handshake", "login",      "tls-shutdown",
+    "send-raw", "expect-close", "data-open", "transfer",      "tls-assert", "pause"};
 // Every step also accepts these; the arrays below list them first.
 // (if-reply is reference-step only: client steps read no replies.)
 constexpr std::array<std::string_view, 5> kConnectAttrs{"if", "unless", "timeout", "if-reply",
@@ -23,7 +23,11 @@ constexpr std::array<std::string_view, 8> kExpectAttrs{"if",   "unless", "timeou
                                                        "code", "text",   "reason",  "close"};
 constexpr std::array<std::string_view, 6> kLoginAttrs{"if",       "unless", "timeout",
                                                       "if-reply", "user",   "password"};
+constexpr std::array<std::string_view, 5> kPauseAttrs{"if", "unless", "timeout", "if-reply",
+                                                      "duration"};
 constexpr std::array<std::string_view, 2> kCloseValues{"allowed", "after-421"};
+// A pause longer than this is not a test of a lifetime but a stuck run.
+constexpr std::chrono::seconds kLongestPause(60);
 constexpr std::array<std::string_view, 1> kExpectChildren{"line"};
 constexpr std::array<std::string_view, 0> kNone{};
 
@@ -86,6 +90,25 @@ LoginStep load_login(XmlFile& f, pugi::xml_node node) {
     return step;
 }
 
+PauseStep load_pause(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kPauseAttrs);
+    f.check_children(node, kNone);
+    PauseStep step;
+    std::optional<std::string> given = f.required(node, "duration");
+    if (!given) {
+        return step;  // reported by required()
+    }
+    const std::string& text = *given;
+    auto d = parse_duration(text);
+    if (!d || *d <= std::chrono::milliseconds(0) || *d > kLongestPause) {
+        f.error(node, "duration",
+                "bad duration '" + text + "' (use e.g. 3s or 500ms, more than 0, at most 60s)");
+    } else {
+        step.duration = *d;
+    }
+    return step;
+}
+
 std::optional<StepBody> load_body(XmlFile& f, pugi::xml_node node) {
     std::string_view kind = node.name();
     if (kind == "connect") {
@@ -120,6 +143,9 @@ std::optional<StepBody> load_body(XmlFile& f, pugi::xml_node node) {
     }
     if (kind == "tls-assert") {
         return load_tls_assert(f, node);
+    }
+    if (kind == "pause") {
+        return load_pause(f, node);
     }
     return std::nullopt;  // reported by check_children
 }

@@ -29,7 +29,8 @@ constexpr std::array<std::string_view, 0> kNone{};
 
 constexpr std::array kModes{DataMode::pasv, DataMode::epsv, DataMode::port, DataMode::eprt};
 constexpr std::array kResume{ResumeFrom::control, ResumeFrom::none, ResumeFrom::other};
-constexpr std::array kDataOutcomes{DataExpect::success, DataExpect::failure, DataExpect::any};
+constexpr std::array kDataOutcomes{DataExpect::success, DataExpect::failure, DataExpect::any,
+                                   DataExpect::if_accepted};
 constexpr std::array kHandshakes{DataHandshake::after_command, DataHandshake::before_command,
                                  DataHandshake::garbage};
 constexpr std::array<std::string_view, 3> kUploadVerbs{"STOR", "APPE", "STOU"};

@@ -331,6 +331,48 @@ TEST(Loader, Ipv6IsForScenariosTheReferenceClientDrives) {
         << dump(diags);
 }
 
+TEST(Loader, PauseTakesADurationUpToAMinute) {
+    testing::TempDir dir("loader-pause");
+    auto file_with = [&](const std::string& name, const std::string& steps) {
+        fs::path file = dir.path() / (name + ".xml");
+        std::ofstream(file) << "<?xml version=\"1.0\"?>\n<scenario id=\"" << name
+                            << "\" level=\"info\">\n<title>t</title>\n<steps>\n<connect/>\n"
+                            << steps
+                            << "</steps>\n<negative-control server=\"reference\" "
+                               "misbehave=\"auth-tls-334\"/>\n</scenario>\n";
+        return file;
+    };
+    std::vector<Diagnostic> diags;
+    auto ok =
+        load_scenario_file(file_with("ok",
+                                     "<pause duration=\"2.5s\"/>\n<data-open mode=\"epsv\"/>\n"
+                                     "<transfer command=\"RETR f\" expect-data=\"if-accepted\" "
+                                     "code=\"226|5xx\" reason=\"r\"/>\n"),
+                           diags);
+    ASSERT_TRUE(ok) << dump(diags);
+    ASSERT_EQ(ok->steps.size(), 4u);
+    const auto* pause = std::get_if<PauseStep>(&ok->steps[1].body);
+    ASSERT_NE(pause, nullptr);
+    EXPECT_EQ(pause->duration, std::chrono::milliseconds(2500));
+    EXPECT_EQ(ok->steps[1].kind(), "pause");
+    const auto* transfer = std::get_if<TransferStep>(&ok->steps[3].body);
+    ASSERT_NE(transfer, nullptr);
+    EXPECT_EQ(transfer->data, DataExpect::if_accepted);
+
+    for (const char* bad : {"0s", "61s", "soon"}) {
+        diags.clear();
+        EXPECT_FALSE(
+            load_scenario_file(file_with(std::string("bad") + (bad[0] == 's' ? "x" : bad),
+                                         "<pause duration=\"" + std::string(bad) + "\"/>\n"),
+                               diags));
+        ASSERT_FALSE(diags.empty()) << bad;
+        EXPECT_EQ(diags[0].line, 6) << dump(diags);
+        EXPECT_NE(diags[0].message.find("bad duration '" + std::string(bad) + "'"),
+                  std::string::npos)
+            << dump(diags);
+    }
+}
+
 TEST(Loader, RawEscapeErrorsPointIntoTheSourceText) {
     testing::TempDir dir("loader-raw");
     fs::path file = dir.path() / "raw.xml";

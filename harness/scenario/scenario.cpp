@@ -63,7 +63,8 @@ std::string_view to_string(DataHandshake handshake) {
 }
 
 std::string_view to_string(DataExpect expect) {
-    return name_of(expect, std::array<std::string_view, 3>{"success", "failure", "any"});
+    return name_of(expect,
+                   std::array<std::string_view, 4>{"success", "failure", "any", "if-accepted"});
 }
 
 std::string_view to_string(TlsChannel channel) {
@@ -80,8 +81,8 @@ bool StepGuard::applies(const std::vector<std::string>& features) const {
 
 std::string_view Step::kind() const {
     static constexpr std::array<std::string_view, std::variant_size_v<StepBody>> kKinds{
-        "connect",  "send",         "expect",    "tls-handshake", "login",     "tls-shutdown",
-        "send-raw", "expect-close", "data-open", "transfer",      "tls-assert"};
+        "connect",  "send",         "expect",    "tls-handshake", "login",      "tls-shutdown",
+        "send-raw", "expect-close", "data-open", "transfer",      "tls-assert", "pause"};
     return kKinds[body.index()];
 }
 

@@ -121,7 +121,10 @@ struct ExpectCloseStep {
 /// connection's, none (a full handshake), or another control connection's, just made.
 enum class ResumeFrom { control, none, other };
 /// What a transfer's data connection must do (expect-data=).
-enum class DataExpect { success, failure, any };
+/// if-accepted: as success when the final reply is 2yz (the whole transfer, verified if
+/// asked), nothing when the server refused (4yz/5yz): "works or is refused, never a 226 with
+/// less than the file".
+enum class DataExpect { success, failure, any, if_accepted };
 /// When and how the client starts TLS on a protected data connection (handshake=):
 /// after sending the transfer command (default), before it (its ClientHello already on the
 /// wire when the command goes out: curl's order), or never: plaintext bytes instead of a
@@ -227,9 +230,15 @@ struct StepGuard {
     bool applies(const std::vector<std::string>& features) const;
 };
 
-using StepBody =
-    std::variant<ConnectStep, SendStep, ExpectStep, TlsHandshakeStep, LoginStep, TlsShutdownStep,
-                 SendRawStep, ExpectCloseStep, DataOpenStep, TransferStep, TlsAssertStep>;
+/// Waits `duration` doing nothing on any connection (a session that outlives the server's
+/// TLS session lifetime); the run's cancel ends it early.
+struct PauseStep {
+    std::chrono::milliseconds duration{0};
+};
+
+using StepBody = std::variant<ConnectStep, SendStep, ExpectStep, TlsHandshakeStep, LoginStep,
+                              TlsShutdownStep, SendRawStep, ExpectCloseStep, DataOpenStep,
+                              TransferStep, TlsAssertStep, PauseStep>;
 
 struct Step {
     StepBody body;

@@ -182,6 +182,9 @@ TlsServerOptions tls_options(const ServerConfig& c, const std::filesystem::path&
 
 namespace {
 
+// session-lifetime-short, in seconds (reuse/reuse-after-session-lifetime pauses 3 s).
+constexpr long kShortSessionLifetime = 2;
+
 // ALPN (RFC 7301 3.2): a client that names protocols must name "ftp", which is chosen;
 // any other list ends the handshake with no_application_protocol. This keeps an HTTPS
 // client that was redirected here (the ALPACA cross-protocol attack) from talking to FTP.
@@ -207,6 +210,11 @@ int select_ftp_protocol(SSL* /*ssl*/, const unsigned char** out, unsigned char* 
 
 void finish_context(const ServerConfig& c, TlsServerContext& context) {
     SSL_CTX* ctx = context.get();
+    if (c.has("session-lifetime-short")) {
+        // Sessions and TLS 1.3 tickets (their lifetime hint is this too) expire after
+        // kShortSessionLifetime: a data connection later than that cannot resume.
+        SSL_CTX_set_timeout(ctx, kShortSessionLifetime);
+    }
     if (!c.bad("alpn-ignored")) {
         SSL_CTX_set_alpn_select_cb(ctx, select_ftp_protocol, nullptr);
     }
