@@ -28,7 +28,7 @@ constexpr std::array<std::string_view, 16> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 95> kMisbehaviours{
+constexpr std::array<std::string_view, 96> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "auth-reply-injected",        // sends "230 User logged in" in clear in the 234's segment
@@ -135,6 +135,8 @@ constexpr std::array<std::string_view, 95> kMisbehaviours{
     "user-unknown-530",             // answers 530 to USER naming an unknown user (RFC 2577 7)
     "user-logged-in-without-pass",  // answers 230 to USER (the test user): no PASS follows
     "login-attempts-unlimited",     // never closes the session after failed logins (RFC 2577 5)
+    "policy-close-without-421",     // under tls-required, answers a command before AUTH with
+                                    // 530 and closes the connection (no 421)
     "login-close-without-421",      // after the third failed login answers 530 and closes,
                                     // without the 421 (RFC 2577 5)
     // Misbehaviours that test clients (client-side scenarios, issue 7):

@@ -293,6 +293,9 @@ void Session::dispatch(const Command& cmd) {
     if (tls_required && kBeforeAuth.count(v) == 0) {
         reply(530, v == "USER" || v == "PASS" ? "TLS required: use AUTH TLS before logging in"
                                               : "TLS required: use AUTH TLS first");
+        if (bad("policy-close-without-421")) {
+            end("closed by policy without a 421");  // RFC 4217 10.1 asks for a 421 first
+        }
         return;
     }
     if (!logged_in_ && kNeedLogin.count(v) != 0) {
