@@ -5,9 +5,10 @@
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <string>
+
+#include "harness/proc/proc_table.hpp"
 
 namespace fc {
 
@@ -23,24 +24,6 @@ struct Children {
 Children& children() {
     static Children c;
     return c;
-}
-
-// Parent pid and state of /proc/<pid>/stat ("pid (comm) S ppid ..."); false if gone.
-bool read_stat(const std::filesystem::path& stat, char* state, int* ppid) {
-    std::ifstream in(stat);
-    std::string text;
-    std::getline(in, text);
-    std::size_t close = text.rfind(')');
-    if (close == std::string::npos || close + 4 >= text.size()) {
-        return false;
-    }
-    *state = text[close + 2];
-    try {
-        *ppid = std::stoi(text.substr(close + 4));
-    } catch (const std::exception&) {
-        return false;
-    }
-    return true;
 }
 
 }  // namespace
@@ -68,12 +51,11 @@ int reap_orphans() {
         if (name.empty() || !std::isdigit(static_cast<unsigned char>(name.front()))) {
             continue;
         }
-        char state = 0;
-        int ppid = 0;
-        if (!read_stat(entry.path() / "stat", &state, &ppid) || state != 'Z' || ppid != self) {
+        const int pid = std::stoi(name);
+        const ProcEntry e = read_proc_entry(pid);  // pid 0: gone meanwhile
+        if (e.pid == 0 || e.state != 'Z' || e.ppid != self) {
             continue;
         }
-        int pid = std::stoi(name);
         if (children().owned.count(pid) == 0 && ::waitpid(pid, nullptr, WNOHANG) == pid) {
             ++reaped;
         }

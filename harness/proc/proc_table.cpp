@@ -1,12 +1,12 @@
 #include "harness/proc/proc_table.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -14,10 +14,27 @@
 
 namespace fc {
 
+std::string read_proc_stat_line(int pid) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    char buf[1024];  // the stat line is a few hundred bytes
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    if (n <= 0) {
+        return {};
+    }
+    std::string text(buf, static_cast<std::size_t>(n));
+    if (std::size_t nl = text.find('\n'); nl != std::string::npos) {
+        text.resize(nl);
+    }
+    return text;
+}
+
 ProcEntry read_proc_entry(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text;
-    std::getline(in, text);
+    const std::string text = read_proc_stat_line(pid);
     // "pid (comm) S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
     // stime cutime cstime priority nice threads itrealvalue starttime ...": comm may hold
     // spaces and parentheses, so fields are counted from the last ')'.

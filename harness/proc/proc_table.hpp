@@ -2,6 +2,7 @@
 // The process table as /proc shows it: which processes descend from a child, and a way to
 // make sure they are gone. Process::stop() uses it to catch what a group kill misses
 // (session processes that called setsid), guarding against pid reuse with start times.
+#include <string>
 #include <vector>
 
 #include "harness/core/deadline.hpp"
@@ -15,6 +16,10 @@ struct ProcEntry {
     char state = 0;                     ///< 'R', 'S', 'Z', ...
     unsigned long long start_time = 0;  ///< clock ticks after boot: (pid, start_time) is unique
 };
+
+/// The first line of /proc/<pid>/stat; "" when the process is gone, even if it exits in the
+/// middle of the read (read(2): libstdc++'s filebuf throws on that ESRCH).
+std::string read_proc_stat_line(int pid);
 
 /// /proc/<pid>/stat of one process; nullopt-like `pid == 0` when it is gone or unreadable.
 ProcEntry read_proc_entry(int pid);

@@ -2,6 +2,7 @@
 // group (setsid), with and without a PID namespace; statuses and signals through the relay.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -120,6 +121,40 @@ TEST(ProcessRelay, KillingTheLeaderEndsTheNamespace) {
     EXPECT_TRUE(eventually([&] { return count_of(marker) == 0; }, 1000ms));
     ASSERT_TRUE(p->wait(Deadline::after(1000ms), {}));
     EXPECT_EQ(p->exit_status(), 128 + SIGKILL);
+}
+
+}  // namespace
+}  // namespace fc
+
+namespace fc {
+namespace {
+
+// A process that is gone reads as an empty entry, never an exception: the ESRCH of a read
+// from /proc/<pid>/stat of a process exiting meanwhile once escaped an ifstream as
+// "basic_filebuf::underflow error reading the file: No such process".
+TEST(ProcTable, AGoneProcessIsAnEmptyEntry) {
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_EQ(read_proc_stat_line(child), "");
+    EXPECT_EQ(read_proc_entry(child).pid, 0);
+    const ProcEntry self = read_proc_entry(static_cast<int>(::getpid()));
+    EXPECT_EQ(self.pid, static_cast<int>(::getpid()));
+    EXPECT_EQ(self.ppid, static_cast<int>(::getppid()));
+    // Processes that come and go while the table is read are left out, not thrown.
+    for (int i = 0; i < 20; ++i) {
+        pid_t p = ::fork();
+        ASSERT_GE(p, 0);
+        if (p == 0) {
+            ::_exit(0);
+        }
+        EXPECT_NO_THROW(read_proc_table());
+        ::waitpid(p, nullptr, 0);
+    }
 }
 
 }  // namespace
