@@ -313,17 +313,25 @@ TEST(Loader, ReportsEveryProblemNotJustTheFirst) {
     EXPECT_NE(diags[2].message.find("'${pass}'"), std::string::npos);
 }
 
+// A scenario's text with these roles/requires lines and steps (the loader reads it from
+// memory; `id` is also the file's stem, as the loader insists).
+std::string scenario_text(const std::string& id, const std::string& head,
+                          const std::string& steps) {
+    return "<?xml version=\"1.0\"?>\n<scenario id=\"" + id +
+           "\" level=\"info\">\n<title>t</title>\n" + head + "<steps>\n" + steps +
+           "</steps>\n<negative-control server=\"reference\" misbehave=\"auth-tls-334\"/>\n"
+           "</scenario>\n";
+}
+
 TEST(Loader, Ipv6IsForScenariosTheReferenceClientDrives) {
-    testing::TempDir dir("loader-ipv6");
-    fs::path file = dir.path() / "v6.xml";
-    std::ofstream(file)
-        << "<?xml version=\"1.0\"?>\n<scenario id=\"v6\" level=\"interop\">\n"
-           "<title>t</title>\n<roles server=\"under-test\" client=\"under-test\"/>\n"
-           "<requires server=\"ipv6\"/>\n<steps>\n<client action=\"login\"/>\n"
-           "</steps>\n<negative-control server=\"reference\" "
-           "misbehave=\"auth-tls-334\"/>\n</scenario>\n";
     std::vector<Diagnostic> diags;
-    EXPECT_FALSE(load_scenario_file(file, diags));
+    EXPECT_FALSE(
+        load_scenario_text("mem/v6.xml",
+                           scenario_text("v6",
+                                         "<roles server=\"under-test\" client=\"under-test\"/>\n"
+                                         "<requires server=\"ipv6\"/>\n",
+                                         "<client action=\"login\"/>\n"),
+                           diags));
     ASSERT_FALSE(diags.empty());
     EXPECT_EQ(diags[0].line, 5) << dump(diags);
     EXPECT_NE(diags[0].message.find("ipv6 is for scenarios the reference client drives"),
@@ -332,23 +340,14 @@ TEST(Loader, Ipv6IsForScenariosTheReferenceClientDrives) {
 }
 
 TEST(Loader, PauseTakesADurationUpToAMinute) {
-    testing::TempDir dir("loader-pause");
-    auto file_with = [&](const std::string& name, const std::string& steps) {
-        fs::path file = dir.path() / (name + ".xml");
-        std::ofstream(file) << "<?xml version=\"1.0\"?>\n<scenario id=\"" << name
-                            << "\" level=\"info\">\n<title>t</title>\n<steps>\n<connect/>\n"
-                            << steps
-                            << "</steps>\n<negative-control server=\"reference\" "
-                               "misbehave=\"auth-tls-334\"/>\n</scenario>\n";
-        return file;
-    };
     std::vector<Diagnostic> diags;
-    auto ok =
-        load_scenario_file(file_with("ok",
-                                     "<pause duration=\"2.5s\"/>\n<data-open mode=\"epsv\"/>\n"
-                                     "<transfer command=\"RETR f\" expect-data=\"if-accepted\" "
-                                     "code=\"226|5xx\" reason=\"r\"/>\n"),
-                           diags);
+    auto ok = load_scenario_text(
+        "mem/ok.xml",
+        scenario_text("ok", "",
+                      "<connect/>\n<pause duration=\"2.5s\"/>\n<data-open mode=\"epsv\"/>\n"
+                      "<transfer command=\"RETR f\" expect-data=\"if-accepted\" "
+                      "code=\"226|5xx\" reason=\"r\"/>\n"),
+        diags);
     ASSERT_TRUE(ok) << dump(diags);
     ASSERT_EQ(ok->steps.size(), 4u);
     const auto* pause = std::get_if<PauseStep>(&ok->steps[1].body);
@@ -359,16 +358,14 @@ TEST(Loader, PauseTakesADurationUpToAMinute) {
     ASSERT_NE(transfer, nullptr);
     EXPECT_EQ(transfer->data, DataExpect::if_accepted);
 
-    for (const char* bad : {"0s", "61s", "soon"}) {
+    for (const std::string bad : {"0s", "61s", "soon"}) {
         diags.clear();
-        EXPECT_FALSE(
-            load_scenario_file(file_with(std::string("bad") + (bad[0] == 's' ? "x" : bad),
-                                         "<pause duration=\"" + std::string(bad) + "\"/>\n"),
-                               diags));
+        EXPECT_FALSE(load_scenario_text(
+            "mem/bad.xml",
+            scenario_text("bad", "", "<connect/>\n<pause duration=\"" + bad + "\"/>\n"), diags));
         ASSERT_FALSE(diags.empty()) << bad;
         EXPECT_EQ(diags[0].line, 6) << dump(diags);
-        EXPECT_NE(diags[0].message.find("bad duration '" + std::string(bad) + "'"),
-                  std::string::npos)
+        EXPECT_NE(diags[0].message.find("bad duration '" + bad + "'"), std::string::npos)
             << dump(diags);
     }
 }
