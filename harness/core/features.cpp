@@ -176,6 +176,10 @@ std::span<const std::string_view> known_misbehaviours() {
     return kMisbehaviours;
 }
 
+bool has_feature(const std::vector<std::string>& features, std::string_view feature) {
+    return std::find(features.begin(), features.end(), feature) != features.end();
+}
+
 bool is_known_server_feature(std::string_view name) {
     return std::find(kServerFeatures.begin(), kServerFeatures.end(), name) != kServerFeatures.end();
 }

@@ -13,6 +13,8 @@ std::span<const std::string_view> known_server_features();
 /// Deliberate misbehaviours of the reference server, named by negative controls.
 std::span<const std::string_view> known_misbehaviours();
 bool is_known_server_feature(std::string_view name);
+/// Whether `features` (a server's, or a scenario's list) names `feature`.
+bool has_feature(const std::vector<std::string>& features, std::string_view feature);
 bool is_known_misbehaviour(std::string_view name);
 /// Settings a client-side or interop scenario may ask of a client (clients/README.md).
 std::span<const std::string_view> known_client_settings();

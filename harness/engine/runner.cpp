@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/core/error.hpp"
+#include "harness/core/features.hpp"
 #include "harness/core/socket.hpp"
 #include "harness/core/text.hpp"
 #include "harness/core/variables.hpp"
@@ -266,8 +267,7 @@ private:
             return;
         }
         if (!config_.external && !ipv6_loopback_available() &&
-            std::find(cell.server_features.begin(), cell.server_features.end(), "ipv6") !=
-                cell.server_features.end()) {
+            has_feature(cell.server_features, "ipv6")) {
             r.verdict = Verdict::unsupported;
             r.reason = "needs a server on ::1, and this machine cannot listen there (IPv6 off)";
             return;

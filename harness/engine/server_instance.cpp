@@ -12,6 +12,7 @@
 #include <random>
 
 #include "harness/core/error.hpp"
+#include "harness/core/features.hpp"
 #include "harness/core/paths.hpp"
 #include "harness/core/text.hpp"
 #include "harness/engine/fragments.hpp"
@@ -150,8 +151,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
     inst->request_ = req;
     // The feature ipv6 is a server listening on ::1 (its fragment says how to the server;
     // the harness starts, waits for and reaches it there).
-    if (std::find(req.features.begin(), req.features.end(), "ipv6") != req.features.end() &&
-        req.host == "127.0.0.1") {
+    if (has_feature(req.features, "ipv6") && req.host == "127.0.0.1") {
         inst->request_.host = "::1";
     }
     const std::string& host = inst->request_.host;
@@ -230,8 +230,7 @@ std::unique_ptr<ServerInstance> ServerInstance::start_unguarded(const InstanceRe
     }
 
     // Implicit FTPS greets only after a TLS handshake: an accepted connection is ready.
-    const bool implicit =
-        std::find(req.features.begin(), req.features.end(), "implicit") != req.features.end();
+    const bool implicit = has_feature(req.features, "implicit");
     // A port taken between our check and the server's bind: try again with another.
     std::string last_error;
     for (int attempt = 0; attempt < 3; ++attempt) {

@@ -131,9 +131,7 @@ void load_requires(XmlFile& f, pugi::xml_node req, Scenario& s) {
     f.check_attributes(req, kRequiresAttrs);
     f.check_children(req, kNone);
     s.server_features = detail::feature_list(f, req, "server");
-    if (s.client_role == Role::under_test &&
-        std::find(s.server_features.begin(), s.server_features.end(), "ipv6") !=
-            s.server_features.end()) {
+    if (s.client_role == Role::under_test && has_feature(s.server_features, "ipv6")) {
         f.error(req, "server",
                 "ipv6 is for scenarios the reference client drives: client manifests put "
                 "${host} into URLs without the brackets an IPv6 address needs");

@@ -188,7 +188,7 @@ void Session::cmd_pasv(const Command& cmd) {
         return;
     }
     std::uint16_t port = local_port(pasv_listener_.get());
-    if ((epsv && bad("epsv-dead-port")) || (!epsv && ipv6)) {
+    if (epsv ? bad("epsv-dead-port") : ipv6 && bad("pasv-ipv6-dead-port")) {
         // Announce the port, then stop listening on it: the client's connection is refused
         // and the transfer command finds no data connection (425).
         pasv_listener_.reset();
