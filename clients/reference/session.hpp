@@ -32,6 +32,7 @@ public:
     void execute(const TransferStep& step);
     void execute(const TlsAssertStep& step);
     void execute(const PauseStep& step);
+    void execute(const TlsHelloProbeStep& step);
 
 private:
     bool done() const { return outcome_.verdict != Verdict::pass || ended_; }

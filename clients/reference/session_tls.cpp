@@ -2,10 +2,12 @@
 // certificates and SNI; TLS shutdown after CCC; assertions on recorded TLS facts.
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "clients/reference/session.hpp"
 #include "harness/core/text.hpp"
+#include "harness/tls/hello_probe.hpp"
 
 namespace fc::detail {
 
@@ -187,6 +189,97 @@ void Session::handshake(const TlsHandshakeStep& step) {
     } else if (!step.alert.empty()) {
         judge_alert(step, r.alerts_received);
     }
+}
+
+void Session::execute(const TlsHelloProbeStep& step) {
+    if (!require_connection()) {
+        return;
+    }
+    if (channel_.is_protected()) {
+        error("<tls-hello-probe> needs a control connection in clear, right after 234");
+        return;
+    }
+    const std::optional<HelloOffer> offer = parse_hello_offer(step.offer);
+    if (!offer) {
+        error("unknown probe offer '" + step.offer + "'");
+        return;
+    }
+    const bool deflate = *offer == HelloOffer::deflate;
+    const std::string what =
+        deflate ? "a TLS 1.2 ClientHello offering DEFLATE compression (then null)"
+                : "a TLS 1.2 ClientHello offering only " + step.offer + " cipher suites";
+    const std::string expected =
+        deflate ? "a ServerHello without compression, an alert or a close"
+                : "a refusal (an alert or a close), no ServerHello choosing one of the " +
+                      step.offer + " suites offered";
+    last_sent_ = "(TLS ClientHello: " + step.offer + " probe)";
+    IoResult sent = channel_.send_bytes(probe_client_hello(*offer, target_.host), what, deadline());
+    if (!sent.ok()) {
+        judge_io(sent, "sent");
+        return;
+    }
+    const Deadline until = deadline();
+    std::string got;
+    HelloAnswer answer;
+    for (;;) {
+        answer = read_hello_answer(got);
+        if (answer.kind != HelloAnswer::Kind::incomplete) {
+            break;
+        }
+        IoResult r = channel_.read_bytes(got, until);
+        if (r.status == IoStatus::cancelled) {
+            error("interrupted");
+            return;
+        }
+        if (r.status == IoStatus::timeout) {
+            fail(
+                "", expected,
+                "no answer within " + seconds() +
+                    (got.empty() ? "" : " (" + std::to_string(got.size()) + " bytes of a record)"));
+            return;
+        }
+        if (!r.ok()) {
+            transcript_.note("ctrl", "the server closed the connection (" + r.error +
+                                         "): the probe was refused");
+            channel_.close(Deadline::after(Millis(100)));
+            ended_ = true;
+            return;
+        }
+    }
+    switch (answer.kind) {
+        case HelloAnswer::Kind::alert:
+            transcript_.note("ctrl", std::string("refused with a ") +
+                                         (answer.alert_level == 2 ? "fatal" : "warning") +
+                                         " alert " + alert_name(answer.alert_description));
+            break;
+        case HelloAnswer::Kind::server_hello: {
+            const std::string chose = "a ServerHello choosing " + suite_name(answer.suite) +
+                                      ", compression method " + std::to_string(answer.compression);
+            transcript_.note("ctrl", chose);
+            const auto offered = hello_offer_suites(*offer);
+            const bool offered_suite =
+                std::find(offered.begin(), offered.end(), answer.suite) != offered.end();
+            if (deflate ? answer.compression != 0 : offered_suite) {
+                fail("", expected, chose);
+                return;
+            }
+            if (!offered_suite) {
+                fail("", expected, chose + ", a suite that was not offered (RFC 5246 7.4.1.3)");
+                return;
+            }
+            break;
+        }
+        case HelloAnswer::Kind::not_tls:
+            fail("", expected, "bytes that are no TLS record: " + printable(got, 200));
+            return;
+        default: fail("", expected, answer.detail); return;
+    }
+    outcome_.properties["tls.probe." + step.offer] =
+        answer.kind == HelloAnswer::Kind::alert
+            ? "alert " + alert_name(answer.alert_description)
+            : "compression " + std::to_string(answer.compression);
+    channel_.close(Deadline::after(Millis(100)));
+    ended_ = true;
 }
 
 void Session::judge_alert(const TlsHandshakeStep& step, const std::vector<std::string>& alerts) {

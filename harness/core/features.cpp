@@ -28,7 +28,7 @@ constexpr std::array<std::string_view, 16> kServerFeatures{
 
 // Each name is a switch the reference server implements (issue 6); the scripted test
 // peer implements the ones the shipped scenarios use today.
-constexpr std::array<std::string_view, 96> kMisbehaviours{
+constexpr std::array<std::string_view, 97> kMisbehaviours{
     "auth-tls-334",               // answers AUTH TLS with 334 instead of 234
     "auth-no-handshake",          // answers 234, then never completes a handshake
     "auth-reply-injected",        // sends "230 User logged in" in clear in the 234's segment
@@ -127,7 +127,11 @@ constexpr std::array<std::string_view, 96> kMisbehaviours{
                              // when "ftp" is not in it)
     "early-data-offered",    // its TLS 1.3 session tickets offer 0-RTT early data (16 KiB)
     "weak-suites-accepted",  // negotiates NULL-encryption and anonymous suites (TLS 1.2) with a
-                             // client that offers only those
+                             // client that offers only those, and answers a ClientHello
+                             // offering RC4, 3DES, DES or export suites with a ServerHello
+                             // choosing one (by hand: OpenSSL 3 has none of them)
+    "compression-accepted",  // answers a ClientHello offering DEFLATE compression with a
+                             // ServerHello choosing it (by hand, as above)
     "tls11-only",           // offers only TLS 1.0 and 1.1 (security level 0), as an old server does
     "auth-ssl-refused",     // answers 504 to AUTH SSL although configured to accept it
     "auth-ssl-clear-data",  // accepts AUTH SSL but keeps data connections clear until PROT P

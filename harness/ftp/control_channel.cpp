@@ -113,6 +113,32 @@ ReplyResult ControlChannel::read_reply(Deadline deadline) {
     }
 }
 
+IoResult ControlChannel::send_bytes(std::string_view bytes, std::string_view what,
+                                    Deadline deadline) {
+    transcript_.note(channel(), std::string(what) + " (" + std::to_string(bytes.size()) +
+                                    " bytes, sent as they are)");
+    return write(bytes, deadline);
+}
+
+IoResult ControlChannel::read_bytes(std::string& out, Deadline deadline) {
+    if (!fd_ || tls_) {
+        return IoResult{IoStatus::failed, 0, fd_ ? "the channel is protected" : "not connected"};
+    }
+    if (parser_.buffered() > 0) {
+        // As for a handshake: clear bytes behind the last reply are the server's fault.
+        std::string why =
+            std::to_string(parser_.buffered()) + " bytes arrived in clear before the TLS handshake";
+        transcript_.note(channel(), why);
+        return IoResult{IoStatus::failed, 0, why};
+    }
+    char buf[4096];
+    IoResult r = recv_some(fd_.get(), buf, sizeof buf, deadline, cancel_);
+    if (r.ok()) {
+        out.append(buf, r.bytes);
+    }
+    return r;
+}
+
 TlsHandshakeResult ControlChannel::start_tls(const TlsClientOptions& options, Deadline deadline) {
     if (!fd_) {
         return TlsHandshakeResult{nullptr, IoStatus::failed, "not connected"};

@@ -59,6 +59,12 @@ public:
     /// waits for the server's; afterwards the channel is in clear. `*ended` receives the
     /// facts of the session that ended. Fails if the channel is not protected.
     IoResult end_tls(Deadline deadline, TlsFacts* ended);
+    /// Bytes that are not FTP on a clear channel (a hand-made TLS record): written as they
+    /// are, noted in the transcript by `what` instead of as lines.
+    IoResult send_bytes(std::string_view bytes, std::string_view what, Deadline deadline);
+    /// What one read of a clear channel returns, appended to `out`. Fails on a protected
+    /// channel, and when clear bytes are left over behind the last reply (as start_tls).
+    IoResult read_bytes(std::string& out, Deadline deadline);
     /// Sends close_notify when protected (bounded), then closes the socket.
     void close(Deadline deadline);
 

@@ -73,6 +73,7 @@ std::optional<Enum> enum_attr(XmlFile& file, pugi::xml_node node, std::string_vi
 TlsHandshakeStep load_handshake(XmlFile& file, pugi::xml_node node);
 TlsShutdownStep load_shutdown(XmlFile& file, pugi::xml_node node);
 TlsAssertStep load_tls_assert(XmlFile& file, pugi::xml_node node);
+TlsHelloProbeStep load_hello_probe(XmlFile& file, pugi::xml_node node);
 SendRawStep load_send_raw(XmlFile& file, pugi::xml_node node);
 ExpectCloseStep load_expect_close(XmlFile& file, pugi::xml_node node);
 DataOpenStep load_data_open(XmlFile& file, pugi::xml_node node);

@@ -11,9 +11,9 @@ namespace fc::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kStepKinds{
-    "connect",  "send",         "expect",    "tls-handshake", "login",      "tls-shutdown",
-    "send-raw", "expect-close", "data-open", "transfer",      "tls-assert", "pause"};
+constexpr std::array<std::string_view, 13> kStepKinds{
+    "connect",      "send",      "expect",   "tls-handshake", "login", "tls-shutdown",   "send-raw",
+    "expect-close", "data-open", "transfer", "tls-assert",    "pause", "tls-hello-probe"};
 // Every step also accepts these; the arrays below list them first.
 // (if-reply is reference-step only: client steps read no replies.)
 constexpr std::array<std::string_view, 5> kConnectAttrs{"if", "unless", "timeout", "if-reply",
@@ -146,6 +146,9 @@ std::optional<StepBody> load_body(XmlFile& f, pugi::xml_node node) {
     }
     if (kind == "pause") {
         return load_pause(f, node);
+    }
+    if (kind == "tls-hello-probe") {
+        return load_hello_probe(f, node);
     }
     return std::nullopt;  // reported by check_children
 }
@@ -320,6 +323,15 @@ std::vector<Step> load_steps(XmlFile& f, pugi::xml_node steps) {
             seen_expect = true;
         }
         out.push_back(std::move(step));
+    }
+    // A probe leaves a connection no TLS can go on with: nothing may follow it.
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+        if (std::holds_alternative<TlsHelloProbeStep>(out[i].body)) {
+            f.error(out[i + 1].pos, "<" + std::string(out[i + 1].kind()) +
+                                        "> after <tls-hello-probe>: the probe ends the "
+                                        "connection, so it must be the last step");
+            break;
+        }
     }
     if (!any) {
         f.error(steps, "empty <steps>: a scenario needs at least one step");

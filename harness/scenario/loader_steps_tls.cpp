@@ -20,6 +20,8 @@ constexpr std::array<std::string_view, 11> kAssertAttrs{
     "if",           "unless",       "timeout", "if-reply", "channel",   "version",
     "close-notify", "peer-subject", "peer",    "resumed",  "early-data"};
 constexpr std::array<std::string_view, 1> kPeerValues{"same-as-control"};
+constexpr std::array<std::string_view, 5> kProbeAttrs{"if", "unless", "timeout", "if-reply",
+                                                      "offer"};
 constexpr std::array<std::string_view, 0> kNone{};
 
 constexpr std::array<std::string_view, 3> kOutcomes{"success", "failure", "success-or-close"};
@@ -117,6 +119,16 @@ TlsHandshakeStep load_handshake(XmlFile& f, pugi::xml_node node) {
                     "success-or-close with renegotiate=\"true\": use expect=\"failure\" (a close "
                     "is one way to refuse)");
         }
+    }
+    return step;
+}
+
+TlsHelloProbeStep load_hello_probe(XmlFile& f, pugi::xml_node node) {
+    f.check_attributes(node, kProbeAttrs);
+    f.check_children(node, kNone);
+    TlsHelloProbeStep step;
+    if (f.required(node, "offer")) {
+        step.offer = choice_attr(f, node, "offer", kHelloProbeOffers).value_or("");
     }
     return step;
 }

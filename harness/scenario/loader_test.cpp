@@ -339,6 +339,40 @@ TEST(Loader, Ipv6IsForScenariosTheReferenceClientDrives) {
         << dump(diags);
 }
 
+TEST(Loader, HelloProbeTakesAnOfferAndEndsTheSteps) {
+    std::vector<Diagnostic> diags;
+    auto ok = load_scenario_text(
+        "mem/ok.xml",
+        scenario_text("ok", "",
+                      "<connect/>\n<send>AUTH TLS</send>\n<tls-hello-probe offer=\"3des\"/>\n"),
+        diags);
+    ASSERT_TRUE(ok) << dump(diags);
+    ASSERT_EQ(ok->steps.size(), 3u);
+    const auto* probe = std::get_if<TlsHelloProbeStep>(&ok->steps[2].body);
+    ASSERT_NE(probe, nullptr);
+    EXPECT_EQ(probe->offer, "3des");
+    EXPECT_EQ(ok->steps[2].kind(), "tls-hello-probe");
+
+    diags.clear();
+    EXPECT_FALSE(load_scenario_text(
+        "mem/bad.xml", scenario_text("bad", "", "<connect/>\n<tls-hello-probe offer=\"rc5\"/>\n"),
+        diags));
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].line, 6) << dump(diags);
+    EXPECT_NE(diags[0].message.find("bad value 'rc5'"), std::string::npos) << dump(diags);
+
+    diags.clear();
+    EXPECT_FALSE(load_scenario_text(
+        "mem/bad.xml",
+        scenario_text("bad", "",
+                      "<connect/>\n<tls-hello-probe offer=\"rc4\"/>\n<send>NOOP</send>\n"),
+        diags));
+    ASSERT_FALSE(diags.empty());
+    EXPECT_EQ(diags[0].line, 7) << dump(diags);
+    EXPECT_NE(diags[0].message.find("<send> after <tls-hello-probe>"), std::string::npos)
+        << dump(diags);
+}
+
 TEST(Loader, PauseTakesADurationUpToAMinute) {
     std::vector<Diagnostic> diags;
     auto ok = load_scenario_text(

@@ -81,8 +81,9 @@ bool StepGuard::applies(const std::vector<std::string>& features) const {
 
 std::string_view Step::kind() const {
     static constexpr std::array<std::string_view, std::variant_size_v<StepBody>> kKinds{
-        "connect",  "send",         "expect",    "tls-handshake", "login",      "tls-shutdown",
-        "send-raw", "expect-close", "data-open", "transfer",      "tls-assert", "pause"};
+        "connect",      "send",     "expect",         "tls-handshake", "login",
+        "tls-shutdown", "send-raw", "expect-close",   "data-open",     "transfer",
+        "tls-assert",   "pause",    "tls-hello-probe"};
     return kKinds[body.index()];
 }
 

@@ -1,12 +1,14 @@
 #pragma once
 // The scenario model: what the loader builds from one scenario file. Immutable after
 // loading; strings may still hold ${variables}, which the engine substitutes per cell.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -104,6 +106,20 @@ struct TlsHandshakeStep {
 struct TlsShutdownStep {
     bool expect_peer_close_notify = true;
 };
+
+/// A hand-made TLS 1.2 ClientHello on the control connection, after 234, offering what no
+/// TLS library here offers any more (harness/tls/hello_probe.hpp): offer="rc4", "3des" or
+/// "export" (only those suites), or "deflate" (ordinary suites, DEFLATE compression first).
+/// The server must not agree: an alert or a close passes, and for deflate a ServerHello
+/// that chooses no compression; a ServerHello choosing an offered weak suite, or DEFLATE,
+/// fails, and so does silence. The probe cannot finish a handshake, so the connection is
+/// closed after it: it is the last step of its scenario.
+struct TlsHelloProbeStep {
+    std::string offer;
+};
+/// The values of <tls-hello-probe offer>, in hello_offer_names()'s order (a test checks).
+inline constexpr std::array<std::string_view, 4> kHelloProbeOffers{"rc4", "3des", "export",
+                                                                   "deflate"};
 
 /// Bytes sent exactly as given (escapes \r \n \t \\ \xNN already decoded by the loader).
 struct SendRawStep {
@@ -238,7 +254,7 @@ struct PauseStep {
 
 using StepBody = std::variant<ConnectStep, SendStep, ExpectStep, TlsHandshakeStep, LoginStep,
                               TlsShutdownStep, SendRawStep, ExpectCloseStep, DataOpenStep,
-                              TransferStep, TlsAssertStep, PauseStep>;
+                              TransferStep, TlsAssertStep, PauseStep, TlsHelloProbeStep>;
 
 struct Step {
     StepBody body;

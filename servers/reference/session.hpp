@@ -57,6 +57,10 @@ private:
 
     // session_security.cpp
     bool start_control_tls();
+    /// weak-suites-accepted / compression-accepted: answers a ClientHello offering what
+    /// OpenSSL cannot negotiate (RC4, 3DES, DES, export; DEFLATE) with a ServerHello that
+    /// agrees, then closes. True when it did (the handshake is over).
+    bool agree_to_weak_hello();
     void log_tls(const char* channel, int data, const TlsHandshakeResult& r,
                  const TlsBinding& binding);
     void cmd_auth(const Command& cmd);

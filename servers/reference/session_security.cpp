@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include <thread>
+
 #include "harness/core/text.hpp"
+#include "harness/tls/hello_probe.hpp"
 #include "servers/reference/session.hpp"
 
 namespace fc::ref {
@@ -41,7 +44,70 @@ void Session::log_tls(const char* channel, int data, const TlsHandshakeResult& r
     log_.write(e);
 }
 
+bool Session::agree_to_weak_hello() {
+    const bool suites = bad("weak-suites-accepted");
+    const bool compression = bad("compression-accepted");
+    if (!suites && !compression) {
+        return false;
+    }
+    // Look at the ClientHello without taking it: OpenSSL still reads it when the
+    // misbehaviour has nothing to agree to.
+    const Deadline until = Deadline::after(kHandshakeTimeout);
+    std::string peeked(16 * 1024 + 5, '\0');
+    std::size_t seen = 0;
+    std::optional<OfferedHello> hello;
+    while (!hello) {
+        if (!wait_readable(fd_.get(), until, stop_).ok()) {
+            return false;
+        }
+        ssize_t n = ::recv(fd_.get(), peeked.data(), peeked.size(), MSG_PEEK);
+        if (n <= 0) {
+            return false;
+        }
+        hello = read_offered_hello(std::string_view(peeked.data(), static_cast<std::size_t>(n)));
+        if (!hello) {
+            if (static_cast<std::size_t>(n) == peeked.size()) {
+                return false;  // no ClientHello fits: not ours to judge
+            }
+            if (static_cast<std::size_t>(n) == seen) {
+                std::this_thread::sleep_for(Millis(5));  // the rest is still on its way
+            }
+            seen = static_cast<std::size_t>(n);
+        }
+    }
+    std::uint16_t suite = 0;
+    std::uint8_t method = 0;
+    if (suites) {
+        auto weak = std::find_if(hello->suites.begin(), hello->suites.end(), is_legacy_weak_suite);
+        if (weak != hello->suites.end()) {
+            suite = *weak;
+        }
+    }
+    if (compression && !hello->suites.empty()) {
+        auto m = std::find_if(hello->compression.begin(), hello->compression.end(),
+                              [](std::uint8_t c) { return c != 0; });
+        if (m != hello->compression.end()) {
+            method = *m;
+            suite = suite != 0 ? suite : hello->suites.front();
+        }
+    }
+    if (suite == 0) {
+        return false;
+    }
+    send_all(fd_.get(), server_hello_record(suite, method), Deadline::after(Millis(2000)), stop_);
+    log_.write(log_.event(id_, "tls")
+                   .str("channel", "control")
+                   .flag("ok", false)
+                   .str("error", "answered by hand: a ServerHello choosing " + suite_name(suite) +
+                                     ", compression method " + std::to_string(method)));
+    ::shutdown(fd_.get(), SHUT_RDWR);
+    return true;
+}
+
 bool Session::start_control_tls() {
+    if (agree_to_weak_hello()) {
+        return false;
+    }
     TlsBinding* binding = &control_binding_;
     binding->ticket_from = 0;
     // cert-refusal-without-alert: the handshake accepts any client certificate (or none);
