@@ -20,9 +20,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
 #include "harness/cli/cli_test_util.hpp"
+#include "harness/core/json_util.hpp"
 #include "harness/engine/server_instance.hpp"
 #include "harness/proc/ports.hpp"
 #include "harness/scenario/manifest_loader.hpp"
@@ -488,6 +490,46 @@ TEST(CliRealServer, InterruptDuringParallelCellsLeavesNoProcess) {
     std::vector<std::string> left = processes_mentioning(out.string());
     EXPECT_TRUE(left.empty()) << left.size() << " process(es) outlived the run, e.g. "
                               << (left.empty() ? "" : left.front());
+}
+
+// Pooled servers (the default) and a server of each cell's own (--no-pool) give every cell
+// the same verdict and reason; only the pooled run has cells that a server served after
+// another cell (results.json: server.instance "..., its 2nd cell").
+TEST(CliRealServer, PooledAndUnpooledRunsGiveTheSameVerdicts) {
+    TempDir dir("cli-pool");
+    std::map<std::string, std::string> verdicts[2];
+    int later_cells[2] = {0, 0};
+    for (int pooled = 0; pooled < 2; ++pooled) {
+        const fs::path out = dir.path() / (pooled ? "pooled" : "own");
+        std::vector<std::string> args = {
+            "run",        (kSource / "scenarios").string(),
+            "--servers",  "proftpd,vsftpd,pureftpd,reference",
+            "--clients",  "reference,curl",
+            "--scenario", "prot-*,auth-tls-*,interop-list,interop-put-get-prot-p,data-close-*",
+            "--out",      out.string()};
+        if (!pooled) {
+            args.push_back("--no-pool");
+        }
+        CliResult r = run_cli(args);
+        ASSERT_EQ(r.exit_code, 0) << fc::testing::console_problems(r.out) << r.err;
+        fc::json::Value doc = fc::json::parse(fc::testing::read_file(out / "results.json"));
+        for (const auto& cell : doc["cells"]) {
+            const std::string key = cell["server"].get<std::string>() + " x " +
+                                    cell["client"].get<std::string>() + " " +
+                                    cell["scenario_id"].get<std::string>();
+            verdicts[pooled][key] =
+                cell["verdict"].get<std::string>() + ": " + cell["reason"].get<std::string>();
+            if (cell.contains("properties") && cell["properties"].contains("server.instance") &&
+                cell["properties"]["server.instance"].get<std::string>().find("its 1st cell") ==
+                    std::string::npos) {
+                ++later_cells[pooled];
+            }
+        }
+    }
+    ASSERT_GT(verdicts[0].size(), 40u);
+    EXPECT_EQ(verdicts[0], verdicts[1]);
+    EXPECT_EQ(later_cells[0], 0);
+    EXPECT_GT(later_cells[1], 10);
 }
 
 TEST(CliRealServer, RepeatMarksACellWhoseRunsDisagreeFlaky) {

@@ -50,6 +50,11 @@ const OptionSpec kRunOptions[] = {
     {"no-resident", false, "",
      "start every client action as a process of its own, also for clients whose manifest has "
      "a <resident> driver (default: one such process per client serves the whole run)"},
+    {"no-pool", false, "",
+     "start a server of its own for every cell (default: a server started for a configuration "
+     "serves, one cell at a time, the later cells that ask for the same one; cells of "
+     "misbehaving servers, FXP and scenarios tagged fresh-server always get their own, and so "
+     "does every run of --repeat)"},
     {"strict", false, "",
      "an xpass (a declared deviation that passed) or a flaky cell (--repeat) fails the run"},
     {"quiet", false, "", "print only the summary: failures, report paths and counts"},
@@ -285,6 +290,7 @@ int cmd_run(std::span<const std::string> args, CancelToken cancel, std::ostream&
     config.keep = a.has("keep");
     config.capture = !a.has("no-capture");
     config.resident = !a.has("no-resident");
+    config.pool = !a.has("no-pool");
     config.jobs = parse_jobs(a);
     config.repeat = parse_repeat(a);
     config.external = external;

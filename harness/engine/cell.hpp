@@ -18,6 +18,7 @@
 namespace fc {
 
 class Resident;
+class ServerPool;
 
 namespace wire {
 class CaptureHub;
@@ -79,6 +80,9 @@ struct CellContext {
     /// The run's cache folder (`${run_cache}` is a subfolder per endpoint); removed when
     /// the run ends unless --keep. Empty: each server instance or action gets its own.
     std::filesystem::path run_cache;
+    /// The run's server pool when this cell may use a pooled server (server_pool.hpp);
+    /// null: the cell starts servers of its own.
+    ServerPool* pool = nullptr;
 };
 
 /// Copies what a reference session found into the cell's result (verdict, reason,

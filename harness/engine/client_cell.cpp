@@ -16,6 +16,7 @@
 #include "harness/engine/client_action.hpp"
 #include "harness/engine/event_log_check.hpp"
 #include "harness/engine/resident.hpp"
+#include "harness/engine/server_pool.hpp"
 #include "harness/ftp/data_channel.hpp"
 
 namespace fc {
@@ -124,10 +125,8 @@ public:
         ctx_.clock->steps_done();
         capture_.finish(r_);
         for (std::size_t i = 0; i < servers_.size(); ++i) {
-            servers_[i]->stop();
-            if (ctx_.keep || r_.verdict != Verdict::pass) {
-                servers_[i]->keep_work_dir(ctx_.dir / (i == 0 ? "work" : "work2"));
-            }
+            const bool keep = ctx_.keep || r_.verdict != Verdict::pass;
+            servers_[i]->finish(keep ? ctx_.dir / (i == 0 ? "work" : "work2") : fs::path());
         }
     }
 
@@ -170,20 +169,26 @@ private:
                 // (FXP: a PORT naming the other server is a third-party address).
                 req.host = i == 0 ? "127.0.0.2" : "127.0.0.3";
             }
-            servers_.push_back(ServerInstance::start(req));
+            servers_.push_back(ServerPool::acquire(s_.servers > 1 ? nullptr : ctx_.pool, req));
             std::string names = join(cell_.misbehaviours, " ");
-            transcript_.note("", "server " + cell_.server_name + (i == 0 ? "" : " (second)") +
-                                     " ready on " + servers_.back()->target().host + ":" +
-                                     std::to_string(servers_.back()->target().port) +
-                                     (names.empty() ? "" : ", misbehaving: " + names));
+            const ServerLease& lease = *servers_.back();
+            if (lease.pooled()) {
+                r_.properties["server.instance"] = lease.description();
+            }
+            transcript_.note(
+                "", "server " + cell_.server_name + (i == 0 ? "" : " (second)") + " ready on " +
+                        servers_.back()->instance().target().host + ":" +
+                        std::to_string(servers_.back()->instance().target().port) +
+                        (names.empty() ? "" : ", misbehaving: " + names) +
+                        (lease.pooled() ? " (pooled: " + lease.description() + ")" : ""));
         }
     }
 
     void start_capture() {
         std::vector<CaptureServer> servers;
         for (const auto& server : servers_) {
-            servers.push_back(
-                {server->target().host, server->target().port, server->passive_range()});
+            servers.push_back({server->instance().target().host, server->instance().target().port,
+                               server->instance().passive_range()});
         }
         capture_.start(servers, uses_active_mode(s_));
     }
@@ -191,7 +196,7 @@ private:
     void check_servers_alive() {
         for (auto& server : servers_) {
             Millis grace(r_.verdict == Verdict::pass ? 0 : 200);
-            if (auto how = server->exit_description(grace)) {
+            if (auto how = server->instance().exit_description(grace)) {
                 std::string crash = "server " + *how + " during the cell";
                 if (s_.server_role == Role::reference) {
                     error("the reference " + crash);
@@ -228,7 +233,7 @@ private:
 
     void execute(const SeedStep& step) {
         std::string bytes = seed_bytes(step.remote, step.size);
-        put_server_file(*servers_.front(), step.remote, bytes);
+        put_server_file(servers_.front()->instance(), step.remote, bytes);
         seeded_[step.remote] = sha256_hex(bytes);
         transcript_.note(
             "", "seeded " + step.remote + ": " + digest_text(bytes.size(), seeded_[step.remote]));
@@ -239,7 +244,7 @@ private:
         if (auto it = seeded_.find(remote); it != seeded_.end()) {
             return it->second;
         }
-        fs::path path = servers_.front()->home() / remote;
+        fs::path path = servers_.front()->instance().home() / remote;
         if (!fs::is_regular_file(path)) {
             return std::nullopt;
         }
@@ -282,7 +287,7 @@ private:
     }
 
     void check_files(const ClientActionStep& step, const ActionResult& a) {
-        const fs::path home = servers_.front()->home();
+        const fs::path home = servers_.front()->instance().home();
         const std::string& action = step.action;
         for (std::size_t i = 0; i < step.remote.size() && r_.verdict == Verdict::pass; ++i) {
             const std::string& remote = step.remote[i];
@@ -354,7 +359,7 @@ private:
 
     void check_fxp(const ClientActionStep& step) {
         auto want = expected_digest(step.remote.front());
-        fs::path path = servers_.back()->home() / step.remote2;
+        fs::path path = servers_.back()->instance().home() / step.remote2;
         if (!want) {
             error("cannot check fxp: server 1 has no " + step.remote.front());
         } else if (!fs::is_regular_file(path)) {
@@ -376,7 +381,7 @@ private:
 
     Variables fixed_variables(const ClientActionStep& step, const fs::path& localdir,
                               const std::string& tag, Millis timeout) {
-        Target t = servers_.front()->target();
+        Target t = servers_.front()->instance().target();
         Variables v{{"binary", ctx_.client_binary},
                     {"prefix", ctx_.prefix.string()},
                     {"manifest_dir", cell_.client->dir().string()},
@@ -401,7 +406,7 @@ private:
                     {"give_up", std::to_string(give_up_seconds(timeout))},
                     {"run_cache", client_cache().string()}};
         if (servers_.size() > 1) {
-            Target t2 = servers_.back()->target();
+            Target t2 = servers_.back()->instance().target();
             v["host2"] = t2.host;
             v["port2"] = std::to_string(t2.port);
             v["user2"] = t2.user;
@@ -488,7 +493,7 @@ private:
                              Millis timeout) {
         ActionResult a;
         Scenario steps = builtin_action_scenario(s_, step, settings);
-        Target target = servers_.front()->target();
+        Target target = servers_.front()->instance().target();
         if (std::find(settings.begin(), settings.end(), "verify") == settings.end()) {
             target.ca_file.clear();  // also for the implicit handshake, which has no step
         }
@@ -529,6 +534,9 @@ private:
         fs::path log = ctx_.dir / "events.jsonl";
         Deadline settle = Deadline::after(Millis(2000));
         while (true) {
+            for (auto& server : servers_) {
+                server->sync_logs();  // a pooled server logs into a folder of its own
+            }
             if (!fs::exists(log)) {
                 if (settle.expired()) {
                     error("the reference server wrote no event log at " + log.string());
@@ -562,7 +570,7 @@ private:
     CellResult& r_;
     Transcript& transcript_;
     CellCapture capture_;
-    std::vector<std::unique_ptr<ServerInstance>> servers_;
+    std::vector<std::unique_ptr<ServerLease>> servers_;
     std::map<std::string, std::string> seeded_;
     int index_ = 0;
     const ClientStep* step_ = nullptr;

@@ -21,6 +21,7 @@
 #include "harness/engine/repeat.hpp"
 #include "harness/engine/resident.hpp"
 #include "harness/engine/server_cell.hpp"
+#include "harness/engine/server_pool.hpp"
 #include "harness/proc/orphans.hpp"
 #include "harness/scenario/values.hpp"
 #include "harness/wire/capture_hub.hpp"
@@ -121,6 +122,22 @@ int expected_cost(const PlannedCell& cell) {
     return s.client_under_test() && !cell.client->builtin ? 1 : 0;
 }
 
+// Whether a cell may take a pooled server: not when its server misbehaves on purpose (that
+// is the server's state), not FXP (two servers on two addresses), not a scenario that
+// says it needs a fresh server.
+bool poolable(const PlannedCell& cell) {
+    const Scenario& s = *cell.scenario;
+    return cell.misbehaviours.empty() && !s.fxp() &&
+           std::find(s.tags.begin(), s.tags.end(), "fresh-server") == s.tags.end();
+}
+
+// Cells that could share a pooled server, next to each other in the order cells start.
+std::string pool_order_key(const PlannedCell& cell) {
+    std::vector<std::string> features = cell.server_features;
+    std::sort(features.begin(), features.end());
+    return cell.server_name + "|" + join(features, ",") + "|" + join(cell.misbehaviours, " ");
+}
+
 // Per-run state shared by the cells: PKI, credentials, ports, endpoint checks. Written by
 // prepare() before any cell runs; afterwards cells only read it (the port allocator
 // locks itself).
@@ -164,6 +181,10 @@ public:
             return;
         }
         const ExternalTarget* external = config_.external ? &*config_.external : nullptr;
+        if (config_.pool && !external) {
+            pool_ = std::make_unique<ServerPool>(config_.out_dir / "pool",
+                                                 std::max<std::size_t>(4, config_.jobs));
+        }
         checks_.check(
             cells, config_.prefix, external, config_.cancel,
             [this](const std::string& text) { note(text); }, run.endpoints);
@@ -216,6 +237,22 @@ public:
             r.transcript_path.clear();
         }
         return r;
+    }
+
+    /// Stops the pooled servers (the cells are done) and says what pooling did.
+    void close_pool() {
+        if (!pool_) {
+            return;
+        }
+        pool_->close();
+        ServerPool::Counts c = pool_->counts();
+        note("server pool: " + std::to_string(c.started) + " servers started for " +
+             std::to_string(c.started + c.reused) + " cells (" + std::to_string(c.retired) +
+             " stopped early: busy or gone when their cell ended)");
+        if (!config_.keep) {
+            std::error_code ec;
+            fs::remove_all(config_.out_dir / "pool", ec);  // each cell has its part
+        }
     }
 
 private:
@@ -302,6 +339,7 @@ private:
         ctx.capture_hub = hub_.get();
         ctx.breaker = &breaker_;
         ctx.run_cache = config_.out_dir / "cache";
+        ctx.pool = poolable(cell) ? pool_.get() : nullptr;
         if (cell.scenario->client_under_test() && !cell.client->builtin) {
             ctx.resident = resident_for(*cell.client, ctx.client_binary);
         }
@@ -338,6 +376,7 @@ private:
     Credentials credentials_;
     PortAllocator ports_;
     std::unique_ptr<wire::CaptureHub> hub_;  // the run's tcpdump; null without capture
+    std::unique_ptr<ServerPool> pool_;       // null: every cell starts its own servers
     std::string setup_error_;
     std::string capture_off_;  // why cells are not captured; "" when they are
     EndpointChecks checks_;
@@ -354,6 +393,9 @@ RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given
     // default results/<UTC>) would point nowhere for them.
     RunConfig config = given;
     config.out_dir = fs::absolute(given.out_dir);
+    // --repeat asks whether a cell gives the same verdict every time, start-up included:
+    // each run starts its own servers.
+    config.pool = config.pool && config.repeat <= 1;
     RunResult run;
     run.tool_version = FTPS_CONFORM_VERSION;
     run.run_id = config.out_dir.filename().string();
@@ -375,8 +417,17 @@ RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given
     for (std::size_t i = 0; i < order.size(); ++i) {
         order[i] = i;
     }
+    // Within a cost, cells that can share a pooled server start one after another, after
+    // those that cannot (misbehaving servers: slow or split replies and the like often
+    // take longest).
+    std::vector<std::string> keys(cells.size());
+    for (std::size_t i = 0; config.pool && i < cells.size(); ++i) {
+        keys[i] = poolable(cells[i]) ? "1" + pool_order_key(cells[i]) : "0";
+    }
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return expected_cost(cells[a / repeat]) > expected_cost(cells[b / repeat]);
+        int ca = expected_cost(cells[a / repeat]);
+        int cb = expected_cost(cells[b / repeat]);
+        return ca != cb ? ca > cb : keys[a / repeat] < keys[b / repeat];
     });
     std::vector<std::vector<std::optional<CellResult>>> runs(
         cells.size(), std::vector<std::optional<CellResult>>(repeat));
@@ -420,6 +471,7 @@ RunResult run_plan(const std::vector<PlannedCell>& cells, const RunConfig& given
     }
     work();
     workers.clear();  // joins
+    state.close_pool();
     if (!config.keep) {
         // What manifests derived once per run (${run_cache}) is not evidence of any cell.
         std::error_code ec;

@@ -26,6 +26,10 @@ struct RunConfig {
     bool resident = true;
     std::filesystem::path prefix;  ///< where server binaries live (default_prefix())
     CancelToken cancel;
+    /// Pool servers (harness/engine/server_pool.hpp): a server started for a configuration
+    /// serves the later cells that ask for the same one, one at a time (`run` pools unless
+    /// --no-pool; never with repeat > 1, whose runs each start their own servers).
+    bool pool = false;
     /// Cells run at once (each with its own servers, ports and folders); 1 = one by one.
     unsigned jobs = 1;
     /// Runs of each cell (`run --repeat N`); the cell's verdict is the worst of them, each

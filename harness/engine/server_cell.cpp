@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "harness/engine/cell_capture.hpp"
+#include "harness/engine/server_pool.hpp"
 
 namespace fc {
 
@@ -65,12 +66,17 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
     req.misbehaviours = cell.misbehaviours;
     req.breaker = ctx.breaker;
     req.run_cache = ctx.run_cache;
-    std::unique_ptr<ServerInstance> instance = ServerInstance::start(req);
+    std::unique_ptr<ServerLease> lease = ServerPool::acquire(ctx.pool, req);
+    ServerInstance* instance = &lease->instance();
     ctx.clock->setup_done();
     std::exception_ptr trouble;
     try {
+        if (lease->pooled()) {
+            r.properties["server.instance"] = lease->description();
+        }
         transcript.note("", "server " + cell.server_name + " ready on " + instance->target().host +
-                                ":" + std::to_string(instance->target().port));
+                                ":" + std::to_string(instance->target().port) +
+                                (lease->pooled() ? " (pooled: " + lease->description() + ")" : ""));
         capture.start(
             {{instance->target().host, instance->target().port, instance->passive_range()}},
             active);
@@ -82,10 +88,8 @@ void run_server_cell(const CellContext& ctx, CellResult& r, Transcript& transcri
         trouble = std::current_exception();
     }
     ctx.clock->steps_done();
-    instance->stop();
-    if (ctx.keep || trouble || r.verdict != Verdict::pass) {
-        instance->keep_work_dir(ctx.dir / "work");
-    }
+    const bool keep = ctx.keep || trouble || r.verdict != Verdict::pass;
+    lease->finish(keep ? ctx.dir / "work" : std::filesystem::path());
     if (trouble) {
         std::rethrow_exception(trouble);
     }

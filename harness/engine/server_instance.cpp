@@ -16,6 +16,7 @@
 #include "harness/core/paths.hpp"
 #include "harness/core/text.hpp"
 #include "harness/engine/fragments.hpp"
+#include "harness/proc/proc_table.hpp"
 #include "harness/scenario/values.hpp"
 
 namespace fc {
@@ -322,6 +323,33 @@ std::optional<std::string> ServerInstance::exit_description(Millis grace) {
 void ServerInstance::stop() {
     if (process_) {
         process_->stop();
+    }
+}
+
+int ServerInstance::activity() const {
+    if (!process_) {
+        return 0;
+    }
+    const int root = process_->pid();
+    const std::vector<ProcEntry> table = read_proc_table();
+    int threads = 0;
+    for (const ProcEntry& e : table) {
+        if (e.pid == root && e.state != 'Z') {
+            threads += e.threads;
+        }
+    }
+    for (const ProcEntry& e : descendants_of(root, table)) {
+        if (e.state != 'Z') {
+            threads += e.threads;
+        }
+    }
+    return threads;
+}
+
+void ServerInstance::reset_home() {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(home_, ec)) {
+        fs::remove_all(entry.path(), ec);
     }
 }
 

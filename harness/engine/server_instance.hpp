@@ -92,6 +92,15 @@ public:
     std::pair<unsigned, unsigned> home_owner() const { return owner_; }
     /// Copies the private work dir into `dest` (for --keep and failed cells).
     void keep_work_dir(const std::filesystem::path& dest) const;
+    /// Threads of the server's processes (its process and every descendant; zombies do not
+    /// count): every session a server serves adds a process or a thread, so a pooled server
+    /// is idle again when this is back at its lowest (server_pool.hpp).
+    int activity() const;
+    /// Empties the root (home()) for the next cell of a pooled server.
+    void reset_home();
+    /// Where its logs and rendered config go (`${logdir}`): the cell folder, or a pooled
+    /// server's own folder.
+    const std::filesystem::path& log_dir() const { return request_.log_dir; }
     /// The passive port range handed to the manifest (${pasv_min}-${pasv_max}); nullopt
     /// when the manifest uses neither, i.e. the server picks its passive ports itself.
     std::optional<std::pair<std::uint16_t, std::uint16_t>> passive_range() const {

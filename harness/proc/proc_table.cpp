@@ -46,9 +46,10 @@ ProcEntry read_proc_entry(int pid) {
     std::istringstream fields(text.substr(close + 2));
     std::string skip;
     fields >> e.state >> e.ppid;
-    for (int i = 0; i < 17 && fields; ++i) {  // pgrp .. itrealvalue
+    for (int i = 0; i < 15 && fields; ++i) {  // pgrp .. nice
         fields >> skip;
     }
+    fields >> e.threads >> skip;  // num_threads, itrealvalue
     fields >> e.start_time;
     if (!fields) {
         return ProcEntry{};

@@ -15,6 +15,7 @@ struct ProcEntry {
     int ppid = 0;
     char state = 0;                     ///< 'R', 'S', 'Z', ...
     unsigned long long start_time = 0;  ///< clock ticks after boot: (pid, start_time) is unique
+    int threads = 0;                    ///< its threads (num_threads)
 };
 
 /// The first line of /proc/<pid>/stat; "" when the process is gone, even if it exits in the
