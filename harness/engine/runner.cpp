@@ -183,7 +183,7 @@ public:
         const ExternalTarget* external = config_.external ? &*config_.external : nullptr;
         if (config_.pool && !external) {
             pool_ = std::make_unique<ServerPool>(config_.out_dir / "pool",
-                                                 std::max<std::size_t>(4, config_.jobs));
+                                                 std::max<std::size_t>(4, 2 * config_.jobs));
         }
         checks_.check(
             cells, config_.prefix, external, config_.cancel,
