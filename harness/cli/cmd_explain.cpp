@@ -10,6 +10,8 @@
 #include "harness/core/error.hpp"
 #include "harness/core/json_util.hpp"
 #include "harness/core/text.hpp"
+#include "harness/engine/cell_capture.hpp"
+#include "harness/engine/cell_files.hpp"
 #include "harness/wire/facts.hpp"
 #include "harness/wire/table.hpp"
 
@@ -31,14 +33,18 @@ void print_help(std::ostream& out) {
            "control or data, how it began (TLS or clear), TLS version and suite, resumed or\n"
            "full handshake, client certificate, close_notify from each side, application\n"
            "and clear bytes, reset; then the verdict of each <wire-expect> of the scenario.\n"
-           "CELL-FOLDER is <run>/<server>__<client>/<scenario>. A cell with capture.pcap\n"
+           "A cell that passed (or was unsupported, or failed as its endpoint declares) keeps\n"
+           "one file, transcript.txt, with these wire facts at its end (run --keep keeps\n"
+           "wire.json). CELL-FOLDER is <run>/<server>__<client>/<scenario>. A cell with capture.pcap\n"
            "(failed cells, or `run --keep`) opens decrypted in Wireshark:\n"
            "  wireshark -o tls.keylog_file:CELL/tls-keys.log CELL/capture.pcap\n\n"
         << options_help(kExplainOptions)
         << "\nexit status: 0 printed, 2 usage error or no such cell folder.\n";
 }
 
-void print_wire(const fs::path& dir, std::ostream& out) {
+// `transcript_shown`: the transcript was printed just before (a settled cell's wire facts are
+// its last part, so they are not printed twice).
+void print_wire(const fs::path& dir, std::ostream& out, bool transcript_shown) {
     fs::path wire_json = dir / "wire.json";
     if (!fs::exists(wire_json)) {
         if (fs::exists(dir / "capture.pcap")) {
@@ -46,33 +52,27 @@ void print_wire(const fs::path& dir, std::ostream& out) {
             // connections are then told by their FTP greeting.
             out << wire::wire_table(
                 wire::read_wire_facts(dir / "capture.pcap", dir / "tls-keys.log", {}));
-        } else {
-            out << "no wire.json and no capture.pcap in " << dir.string() << "\n";
+            return;
         }
+        // A settled cell keeps one file: its wire facts are the transcript's last part.
+        const std::string transcript =
+            fs::exists(dir / "transcript.txt") ? read_file(dir / "transcript.txt") : "";
+        if (auto at = transcript.find(kWireFactsHeading); at != std::string::npos) {
+            if (transcript_shown) {
+                out << "in transcript.txt above (a cell that passed keeps that one file; run "
+                       "--keep keeps wire.json)\n";
+                return;
+            }
+            at += std::string_view(kWireFactsHeading).size();
+            at = transcript.find('\n', at);
+            auto end = transcript.find("\n== ", at);
+            out << transcript.substr(at + 1, end == std::string::npos ? end : end - at);
+            return;
+        }
+        out << "no wire.json and no capture.pcap in " << dir.string() << "\n";
         return;
     }
-    json::Value doc = json::parse(read_file(wire_json));
-    if (doc.contains("capture_unavailable")) {
-        out << doc["capture_unavailable"].get<std::string>() << "\n";
-    }
-    if (doc.contains("filter")) {
-        out << "capture filter: " << doc["filter"].get<std::string>()
-            << (fs::exists(dir / "capture.pcap") ? " (capture.pcap kept)"
-                                                 : " (capture.pcap deleted: the cell passed)")
-            << "\n";
-    }
-    if (doc.contains("data_connections_missing")) {
-        out << "not captured: " << doc["data_connections_missing"].get<std::string>() << "\n";
-    }
-    if (doc.contains("facts")) {
-        out << doc["facts"]["table"].get<std::string>();
-    }
-    for (const auto& a : doc["assertions"]) {
-        out << a["assertion"].get<std::string>() << " (line " << a["line"].get<int>()
-            << "): " << a["outcome"].get<std::string>();
-        std::string reason = a["reason"].get<std::string>();
-        out << (reason.empty() ? "" : ": " + reason) << "\n";
-    }
+    out << wire_summary(read_file(wire_json), fs::exists(dir / "capture.pcap"));
 }
 
 }  // namespace
@@ -97,9 +97,12 @@ int cmd_explain(std::span<const std::string> args, std::ostream& out, std::ostre
                                                    : std::string("(none)\n"));
         out << "\n";
     }
-    out << "== wire (" << (dir / "wire.json").string() << ")\n";
+    // A settled cell's wire facts are the end of its transcript (cell_files.hpp).
+    const bool folded = !fs::exists(dir / "wire.json") && !fs::exists(dir / "capture.pcap") &&
+                        fs::exists(dir / "transcript.txt");
+    out << "== wire (" << (dir / (folded ? "transcript.txt" : "wire.json")).string() << ")\n";
     try {
-        print_wire(dir, out);
+        print_wire(dir, out, !a.has("wire"));
     } catch (const std::exception& e) {
         err << "ftps-conform: cannot read " << (dir / "wire.json").string() << ": " << e.what()
             << "\n";

@@ -150,8 +150,10 @@ void print_help(std::ostream& out) {
            "Runs the scenarios under PATH (files or folders; default: scenarios/) against\n"
            "real servers started on loopback, and writes results.json, junit.xml and\n"
            "per-cell transcripts, logs, rendered configs, TLS key logs and packet captures\n"
-           "(capture.pcap, kept for cells that did not pass; wire.json: what each TCP\n"
-           "connection carried) into the run folder.\n\n"
+           "(capture.pcap; wire.json: what each TCP connection carried) into the run folder.\n"
+           "A cell that did not pass keeps all of it; one that passed, was unsupported or\n"
+           "failed as its endpoint declares keeps only transcript.txt, with its wire facts\n"
+           "(and a declared failure's client output) at its end (--keep keeps everything).\n\n"
         << options_help(kRunOptions)
         << "\nexit status: 0 nothing failed or errored, 1 a check failed, 2 usage or\n"
            "scenario/manifest error, 3 harness or infrastructure error (results incomplete),\n"

@@ -86,6 +86,42 @@ void write_text(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
+std::string wire_summary(const std::string& wire_json, bool capture_kept) {
+    json::Value doc = json::parse(wire_json);
+    std::string out;
+    if (doc.contains("capture_unavailable")) {
+        out += doc["capture_unavailable"].get<std::string>() + "\n";
+    }
+    if (doc.contains("filter")) {
+        out +=
+            "capture filter: " + doc["filter"].get<std::string>() +
+            (capture_kept ? " (capture.pcap kept)" : " (capture.pcap deleted: the cell passed)") +
+            "\n";
+    }
+    if (doc.contains("data_connections_missing")) {
+        out += "not captured: " + doc["data_connections_missing"].get<std::string>() + "\n";
+    }
+    if (doc.contains("facts")) {
+        const json::Value& facts = doc["facts"];
+        if (facts.contains("frames")) {
+            out += std::to_string(facts["frames"].get<long long>()) + " frames; key log " +
+                   (facts.value("keylog_loaded", false) ? "loaded (TLS records decrypted)"
+                                                        : "not loaded") +
+                   "\n";
+        }
+        out += facts.value("table", std::string());
+    }
+    if (doc.contains("assertions")) {
+        for (const auto& a : doc["assertions"]) {
+            std::string reason = a["reason"].get<std::string>();
+            out += a["assertion"].get<std::string>() + " (line " +
+                   std::to_string(a["line"].get<int>()) + "): " + a["outcome"].get<std::string>() +
+                   (reason.empty() ? "" : ": " + reason) + "\n";
+        }
+    }
+    return out;
+}
+
 std::string capture_off_reason(bool wanted) {
     if (!wanted) {
         return "capture unavailable: switched off (--no-capture)";

@@ -59,6 +59,12 @@ private:
     bool finished_ = false;
 };
 
+/// What a cell's wire.json says, as `explain` prints it: the capture filter (and whether
+/// capture.pcap is kept), what could not be captured, the frames and whether the key log
+/// decrypted them, one short entry per TCP connection, and each <wire-expect>'s outcome.
+/// Throws if `wire_json` is not JSON.
+std::string wire_summary(const std::string& wire_json, bool capture_kept);
+
 /// Why the run's cells cannot be captured: "" when `wanted` and tcpdump is in PATH, else
 /// "capture unavailable: switched off (--no-capture)" or "... tcpdump not found in PATH".
 std::string capture_off_reason(bool wanted);

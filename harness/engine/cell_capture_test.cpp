@@ -51,22 +51,6 @@ TEST(CellCapture, ActiveModeFromStepsOrSettings) {
     EXPECT_TRUE(uses_active_mode(client_side));
 }
 
-TEST(CellCapture, PassingCellsDropTheirCaptureUnlessKept) {
-    testing::TempDir dir{"cell-capture"};
-    fs::path file = dir.path() / "capture.pcap";
-    auto make = [&] { std::ofstream(file) << "x"; };
-    CellResult r;
-    r.verdict = Verdict::fail;
-    make();
-    discard_if_passed(file, r, false);
-    EXPECT_TRUE(fs::exists(file)) << "a failed cell keeps it";
-    r.verdict = Verdict::pass;
-    discard_if_passed(file, r, true);
-    EXPECT_TRUE(fs::exists(file)) << "--keep keeps it";
-    discard_if_passed(file, r, false);
-    EXPECT_FALSE(fs::exists(file));
-}
-
 TEST(CellCapture, SwitchedOffSaysSo) {
     EXPECT_EQ(capture_off_reason(false), "capture unavailable: switched off (--no-capture)");
 }

@@ -1,10 +1,10 @@
 #pragma once
-// What a cell leaves in its folder after the run: everything a person needs to judge a
-// failure stays; bulk files that only matter when the cell did not pass (generated payload,
-// packet captures) go for cells that passed, unless the run keeps everything (--keep).
+// What a cell leaves in its folder after the run: a cell that did not pass keeps everything
+// a person needs to judge the failure; a settled one keeps one file, its transcript with
+// its wire facts (and a declared failure's client output) folded in, unless the run keeps
+// everything (--keep).
 #include <cstdint>
 #include <filesystem>
-#include <vector>
 
 #include "harness/core/result.hpp"
 
@@ -13,42 +13,28 @@ namespace fc {
 /// The folder of a cell's generated upload and download data (the client's local files).
 inline constexpr const char* kPayloadDir = "local";
 
-/// The payload in a cell folder `dir`: the client's local files and the servers' file roots
-/// in their kept work dirs (work/home, work2/home); configs and logs there stay.
-std::vector<std::filesystem::path> payload_paths(const std::filesystem::path& dir);
-
-/// Whether a cell with this final verdict no longer needs its bulk files: pass; xfail (the
-/// failure is the one its endpoint declares, already judged; its transcript, logs and event
-/// log still show it); unsupported (nothing was judged, and its reason says why). fail,
-/// error and xpass keep everything for a person to judge.
+/// Whether a cell with this final verdict no longer needs more than its transcript: pass;
+/// xfail (the failure is the one its endpoint declares, already judged); unsupported
+/// (nothing was judged, and its reason says why). fail, error and xpass keep everything for
+/// a person to judge.
 bool settled(Verdict verdict);
 
-/// Deletes `path` (a file or a folder, recursively) when the cell is settled (above) and
-/// `keep` (--keep) is off. Call it once the verdict is final, i.e. after deviations are
-/// applied. Returns whether it deleted something; a path that does not exist, or cannot be
-/// removed, is left alone (a leftover file is not worth failing a cell for).
-bool discard_if_passed(const std::filesystem::path& path, const CellResult& result, bool keep);
+/// Where a settled cell's transcript.txt holds its wire facts (`explain` finds them there).
+inline constexpr const char* kWireFactsHeading = "== wire facts";
 
-/// A settled cell's logs bigger than this are cut to their first and last parts (a client's
-/// debug log of a 16 MiB upload dumps every byte: curl's trace holds about 5 MB).
-inline constexpr std::uintmax_t kSettledLogLimit = 256 * 1024;
+/// Tails of a declared failure's client output folded into its transcript: enough for the
+/// client's own words about the failure (the re-run line with --keep gives them whole).
+inline constexpr std::uintmax_t kFoldedStderrTail = 2 * 1024;
+inline constexpr std::uintmax_t kFoldedDebugTail = 4 * 1024;
 
-/// In a settled cell's folder `dir` (when `keep` is off): cuts every `*.log` file larger than
-/// kSettledLogLimit to its first 128 KiB and last 64 KiB, with a line in between saying how
-/// many bytes were cut and why. Returns how many files were cut.
-int trim_settled_logs(const std::filesystem::path& dir, const CellResult& result, bool keep);
-
-/// What a passing or unsupported cell's folder keeps (unless --keep): what shows what
-/// happened. The transcript (every step, reply and client action), the wire facts and the
-/// reference endpoints' event log. The rest (client and server logs, rendered configs, the
-/// servers' working files, empty files) can be had again with the re-run line and --keep: at
-/// about 60 KB on disk per cell it made a full run's folder 97 MB in 16,500 files.
-inline constexpr const char* kPassedKeeps[] = {"transcript.txt", "wire.json", "events.jsonl"};
-
-/// Thins a settled cell's folder `dir` (when `keep` is off) once its verdict is final: a
-/// pass or unsupported cell keeps only kPassedKeeps; an xfail keeps its logs and configs but
-/// not the servers' working folders (work, work2: copies of configs, user databases, a
-/// /etc/pam.d), and no empty file or folder. A folder left with nothing in it goes too.
+/// Leaves a settled cell's folder `dir` (when `keep` is off) once its verdict is final with
+/// one file: transcript.txt, to which it first appends, each under a "== " heading, the wire
+/// facts as `explain` prints them (from wire.json) and, for an xfail, the reference server's
+/// event log and the last lines of each client action's stderr and debug log. Everything
+/// else goes (logs, rendered configs, scripts, the key log, the servers' working folders):
+/// the re-run line with --keep brings it back. At one file per cell a full run's folder is
+/// under 20 MB; kept whole, a passing cell was about 16 KB on disk in 3 files and a declared
+/// failure 53 KB in 8. A cell without a transcript (it never ran) loses its folder.
 /// Returns false when the folder no longer exists.
 bool prune_settled_cell(const std::filesystem::path& dir, const CellResult& result, bool keep);
 

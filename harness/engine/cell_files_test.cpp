@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "harness/testing/files.hpp"
 #include "harness/testing/temp_dir.hpp"
 
 namespace fc {
@@ -12,100 +13,40 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path payload_in(const fs::path& cell) {
-    fs::path dir = cell / kPayloadDir;
-    fs::create_directories(dir);
-    std::ofstream(dir / "a.bin") << "bytes";
-    std::ofstream(cell / "transcript.txt") << "C> AUTH TLS";
-    return dir;
-}
+// wire.json as a cell's capture writes it (cell_capture.cpp), cut down.
+constexpr const char* kWireJson = R"j({
+  "packets": 12,
+  "capture": "capture.pcap",
+  "filter": "tcp and (host 127.0.0.1) and (port 21000)",
+  "facts": {"frames": 12, "keylog_loaded": true, "connections": [],
+            "table": "#1 control 127.0.0.1:40000 -> 127.0.0.1:21000  clear 'AUTH TLS' then 234, then TLS\n"},
+  "assertions": [{"assertion": "wire-expect data-protected", "line": 20, "outcome": "pass",
+                  "reason": "data-protected: 1 data connection checked"}]
+})j";
 
-TEST(CellFiles, PayloadOfAPassingOrDeclaredCellGoesTheRestStays) {
-    for (Verdict v : {Verdict::pass, Verdict::xfail, Verdict::unsupported}) {
-        testing::TempDir tmp("cell-files");
-        fs::path dir = payload_in(tmp.path());
-        CellResult r;
-        r.verdict = v;
-        EXPECT_TRUE(discard_if_passed(dir, r, false)) << to_string(v);
-        EXPECT_FALSE(fs::exists(dir));
-        EXPECT_TRUE(fs::exists(tmp.path() / "transcript.txt"));
-        EXPECT_FALSE(discard_if_passed(dir, r, false));  // already gone: nothing to do
-    }
-}
-
-TEST(CellFiles, PayloadIsTheLocalFilesAndTheServersRootsOnly) {
-    std::vector<fs::path> paths = payload_paths("/run/cell");
-    EXPECT_EQ(paths, (std::vector<fs::path>{"/run/cell/local", "/run/cell/work/home",
-                                            "/run/cell/work2/home"}));
-}
-
-TEST(CellFiles, EveryOtherVerdictAndKeepLeaveThePayload) {
-    testing::TempDir tmp("cell-files");
-    fs::path dir = payload_in(tmp.path());
-    CellResult r;
-    for (Verdict v : {Verdict::fail, Verdict::error, Verdict::xpass}) {
-        r.verdict = v;
-        EXPECT_FALSE(discard_if_passed(dir, r, false)) << to_string(v);
-        EXPECT_TRUE(fs::exists(dir / "a.bin")) << to_string(v);
-    }
-    r.verdict = Verdict::pass;
-    EXPECT_FALSE(discard_if_passed(dir, r, true));
-    EXPECT_TRUE(fs::exists(dir / "a.bin"));
-    // A single file (a packet capture) goes the same way.
-    EXPECT_TRUE(discard_if_passed(dir / "a.bin", r, false));
-    EXPECT_FALSE(fs::exists(dir / "a.bin"));
-    EXPECT_TRUE(fs::exists(dir));
-}
-
-TEST(CellFiles, BigLogsOfASettledCellAreCutToHeadAndTailOthersStayWhole) {
-    testing::TempDir tmp("cell-files");
-    const fs::path cell = tmp.path();
-    fs::create_directories(cell / "work");
-    std::string big;
-    for (int i = 0; big.size() < 1024 * 1024; ++i) {
-        big += "line " + std::to_string(i) + "\n";
-    }
-    std::ofstream(cell / "client-1-put.debug.log") << big;
-    std::ofstream(cell / "work" / "server.log") << big;
-    std::ofstream(cell / "transcript.txt") << big;  // not a .log: never cut
-    std::ofstream(cell / "small.log") << "short";
-    CellResult r;
-    for (Verdict v : {Verdict::fail, Verdict::error, Verdict::xpass}) {
-        r.verdict = v;
-        EXPECT_EQ(trim_settled_logs(cell, r, false), 0) << to_string(v);
-    }
-    r.verdict = Verdict::pass;
-    EXPECT_EQ(trim_settled_logs(cell, r, true), 0);  // --keep
-    EXPECT_EQ(fs::file_size(cell / "client-1-put.debug.log"), big.size());
-
-    r.verdict = Verdict::xfail;
-    EXPECT_EQ(trim_settled_logs(cell, r, false), 2);
-    for (const fs::path& log : {cell / "client-1-put.debug.log", cell / "work" / "server.log"}) {
-        std::ifstream in(log, std::ios::binary);
-        std::string text((std::istreambuf_iterator<char>(in)), {});
-        EXPECT_LT(text.size(), kSettledLogLimit) << log;
-        EXPECT_EQ(text.substr(0, 1000), big.substr(0, 1000)) << log;
-        EXPECT_EQ(text.substr(text.size() - 1000), big.substr(big.size() - 1000)) << log;
-        EXPECT_NE(text.find("bytes cut by ftps-conform"), std::string::npos) << log;
-    }
-    EXPECT_EQ(fs::file_size(cell / "transcript.txt"), big.size());
-    EXPECT_EQ(fs::file_size(cell / "small.log"), 5U);
-    EXPECT_EQ(trim_settled_logs(cell, r, false), 0);  // already small enough
-}
-
-// A cell folder as a client cell leaves it: transcript, wire facts, event log, logs, an empty
-// stderr, a rendered config, the server's working folder and the client's empty home.
+// A cell folder as a client cell leaves it: transcript, wire facts, event log, logs, a
+// stderr, a payload, a capture, a rendered config, the server's working folder and the
+// client's empty home.
 void fill_cell(const fs::path& cell) {
     fs::create_directories(cell / "config");
-    fs::create_directories(cell / "work" / "run" / "etc" / "pam.d");
+    fs::create_directories(cell / "work" / "home" / "alice");
     fs::create_directories(cell / "client-home");
-    std::ofstream(cell / "transcript.txt") << "C> AUTH TLS";
-    std::ofstream(cell / "wire.json") << "{}";
-    std::ofstream(cell / "events.jsonl") << "{}";
-    std::ofstream(cell / "client-1-get.debug.log") << "debug";
-    std::ofstream(cell / "client-1-get.stderr");
+    fs::create_directories(cell / "local");
+    std::ofstream(cell / "transcript.txt") << "   0.001 ctrl -> AUTH TLS\n";
+    std::ofstream(cell / "wire.json") << kWireJson;
+    std::ofstream(cell / "events.jsonl") << R"({"t":0.1,"session":1,"event":"connect"})"
+                                         << "\n";
+    std::string debug;
+    for (int i = 0; debug.size() < 64 * 1024; ++i) {
+        debug += "debug line " + std::to_string(i) + "\n";
+    }
+    std::ofstream(cell / "client-1-get.debug.log") << debug;
+    std::ofstream(cell / "client-1-get.stderr") << "curl: (28) timed out\n";
+    std::ofstream(cell / "capture.pcap") << "pcap";
+    std::ofstream(cell / "tls-keys.log") << "CLIENT_RANDOM x y";
+    std::ofstream(cell / "local" / "a.bin") << "bytes";
     std::ofstream(cell / "config" / "vsftpd.conf") << "listen=YES";
-    std::ofstream(cell / "work" / "run" / "etc" / "pam.d" / "su") << "auth";
+    std::ofstream(cell / "work" / "home" / "alice" / "a.bin") << "bytes";
 }
 
 std::vector<std::string> listing(const fs::path& dir) {
@@ -118,28 +59,54 @@ std::vector<std::string> listing(const fs::path& dir) {
     return out;
 }
 
-TEST(CellFiles, APassingOrUnsupportedCellKeepsWhatShowsWhatHappened) {
+TEST(CellFiles, APassingOrUnsupportedCellKeepsItsTranscriptWithItsWireFacts) {
     for (Verdict v : {Verdict::pass, Verdict::unsupported}) {
         testing::TempDir tmp("cell-files");
         fill_cell(tmp.path() / "cell");
         CellResult r;
         r.verdict = v;
         EXPECT_TRUE(prune_settled_cell(tmp.path() / "cell", r, false)) << to_string(v);
-        EXPECT_EQ(listing(tmp.path() / "cell"),
-                  (std::vector<std::string>{"events.jsonl", "transcript.txt", "wire.json"}))
+        EXPECT_EQ(listing(tmp.path() / "cell"), (std::vector<std::string>{"transcript.txt"}))
             << to_string(v);
+        const std::string t = testing::read_file(tmp.path() / "cell" / "transcript.txt");
+        EXPECT_EQ(t.rfind("   0.001 ctrl -> AUTH TLS\n", 0), 0u) << t;
+        EXPECT_NE(t.find("\n== wire facts (wire.json, which a settled cell does not keep"),
+                  std::string::npos)
+            << t;
+        EXPECT_NE(t.find("capture filter: tcp and (host 127.0.0.1) and (port 21000) (capture.pcap "
+                         "deleted: the cell passed)"),
+                  std::string::npos)
+            << t;
+        EXPECT_NE(t.find("12 frames; key log loaded (TLS records decrypted)"), std::string::npos)
+            << t;
+        EXPECT_NE(t.find("clear 'AUTH TLS' then 234, then TLS"), std::string::npos) << t;
+        EXPECT_NE(t.find("wire-expect data-protected (line 20): pass"), std::string::npos) << t;
+        // A pass shows what happened; the client's own output is for failures.
+        EXPECT_EQ(t.find("events.jsonl"), std::string::npos) << t;
+        EXPECT_EQ(t.find("curl: (28)"), std::string::npos) << t;
     }
 }
 
-TEST(CellFiles, ADeclaredFailureKeepsLogsAndConfigsButNotTheServersWorkingFiles) {
+TEST(CellFiles, ADeclaredFailureAlsoKeepsTheEventLogAndTheClientsLastWords) {
     testing::TempDir tmp("cell-files");
     fill_cell(tmp.path());
     CellResult r;
     r.verdict = Verdict::xfail;
     EXPECT_TRUE(prune_settled_cell(tmp.path(), r, false));
-    EXPECT_EQ(listing(tmp.path()),
-              (std::vector<std::string>{"client-1-get.debug.log", "config", "config/vsftpd.conf",
-                                        "events.jsonl", "transcript.txt", "wire.json"}));
+    EXPECT_EQ(listing(tmp.path()), (std::vector<std::string>{"transcript.txt"}));
+    const std::string t = testing::read_file(tmp.path() / "transcript.txt");
+    EXPECT_NE(t.find("== wire facts"), std::string::npos) << t;
+    EXPECT_NE(t.find("== events.jsonl (the reference server's event log of this cell)\n"
+                     R"({"t":0.1,"session":1,"event":"connect"})"),
+              std::string::npos)
+        << t;
+    EXPECT_NE(t.find("== client-1-get.stderr\ncurl: (28) timed out\n"), std::string::npos) << t;
+    // The debug log's end only, from a line start, saying how much came before.
+    auto at = t.find("== client-1-get.debug.log (its end)\n[... ");
+    ASSERT_NE(at, std::string::npos) << t;
+    EXPECT_NE(t.find(" bytes before this]\ndebug line ", at), std::string::npos) << t;
+    EXPECT_LT(t.size() - at, kFoldedDebugTail + 200);
+    EXPECT_EQ(t.back(), '\n');
 }
 
 TEST(CellFiles, FailuresAndKeepLeaveTheFolderWhole) {
@@ -147,14 +114,16 @@ TEST(CellFiles, FailuresAndKeepLeaveTheFolderWhole) {
         testing::TempDir tmp("cell-files");
         fill_cell(tmp.path());
         std::vector<std::string> before = listing(tmp.path());
+        const std::string transcript = testing::read_file(tmp.path() / "transcript.txt");
         CellResult r;
         r.verdict = v;
         EXPECT_TRUE(prune_settled_cell(tmp.path(), r, v == Verdict::pass)) << to_string(v);
         EXPECT_EQ(listing(tmp.path()), before) << to_string(v);
+        EXPECT_EQ(testing::read_file(tmp.path() / "transcript.txt"), transcript) << to_string(v);
     }
 }
 
-TEST(CellFiles, AFolderLeftEmptyGoesAndSaysSo) {
+TEST(CellFiles, AFolderWithoutATranscriptGoesAndSaysSo) {
     testing::TempDir tmp("cell-files");
     fs::create_directories(tmp.path() / "cell");
     std::ofstream(tmp.path() / "cell" / "server.stderr.log");  // empty

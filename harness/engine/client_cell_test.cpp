@@ -10,6 +10,7 @@
 #include "harness/engine/runner.hpp"
 #include "harness/scenario/loader.hpp"
 #include "harness/scenario/manifest_loader.hpp"
+#include "harness/testing/files.hpp"
 #include "harness/testing/temp_dir.hpp"
 
 namespace fc {
@@ -138,10 +139,11 @@ TEST_F(ClientCellRealServer, CurlGetsAndPutsAgainstProftpd) {
     EXPECT_EQ(c.server, "proftpd");
     EXPECT_EQ(c.client, "curl");
     fs::path cell_dir = dir_.path() / "out-curl" / c.cell_dir;
-    // A passing cell keeps its transcript and wire facts, not its payload, logs or scripts
-    // (--keep keeps them: below).
-    EXPECT_TRUE(fs::exists(cell_dir / "transcript.txt"));
-    EXPECT_TRUE(fs::exists(cell_dir / "wire.json"));
+    // A passing cell keeps its transcript with its wire facts folded in, not its payload,
+    // logs or scripts (--keep keeps them: below).
+    EXPECT_NE(fc::testing::read_file(cell_dir / "transcript.txt").find("\n== wire facts"),
+              std::string::npos);
+    EXPECT_FALSE(fs::exists(cell_dir / "wire.json"));
     EXPECT_FALSE(fs::exists(cell_dir / "local"));
     EXPECT_FALSE(fs::exists(cell_dir / "client-3-get.script"));
     EXPECT_FALSE(fs::exists(cell_dir / "client-3-get.debug.log"));

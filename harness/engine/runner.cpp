@@ -224,15 +224,9 @@ public:
         if (!cell.under_control) {
             apply_deviations(deviations_for(cell), r);
         }
-        // The verdict is final: a settled cell's payload is no help to anyone.
-        for (const fs::path& payload : payload_paths(dir)) {
-            discard_if_passed(payload, r, config_.keep);
-        }
-        discard_if_passed(dir / "capture.pcap", r, config_.keep);
-        // Thinned first: the logs a passing cell does not keep are not cut before they go.
-        if (prune_settled_cell(dir, r, config_.keep)) {
-            trim_settled_logs(dir, r, config_.keep);
-        } else {
+        // The verdict is final: a settled cell keeps its transcript, with its wire facts
+        // (and a declared failure's client output) folded in.
+        if (!prune_settled_cell(dir, r, config_.keep)) {
             r.cell_dir.clear();  // nothing to link: the cell never ran, or left nothing
             r.transcript_path.clear();
         }
