@@ -135,7 +135,7 @@ bool poolable(const PlannedCell& cell) {
 std::string pool_order_key(const PlannedCell& cell) {
     std::vector<std::string> features = cell.server_features;
     std::sort(features.begin(), features.end());
-    return cell.server_name + "|" + join(features, ",") + "|" + join(cell.misbehaviours, " ");
+    return cell.server_name + "|" + join(features, ",");
 }
 
 // Per-run state shared by the cells: PKI, credentials, ports, endpoint checks. Written by
