@@ -35,8 +35,8 @@ void print_help(std::ostream& out) {
            "and clear bytes, reset; then the verdict of each <wire-expect> of the scenario.\n"
            "A cell that passed (or was unsupported, or failed as its endpoint declares) keeps\n"
            "one file, transcript.txt, with these wire facts at its end (run --keep keeps\n"
-           "wire.json). CELL-FOLDER is <run>/<server>__<client>/<scenario>. A cell with capture.pcap\n"
-           "(failed cells, or `run --keep`) opens decrypted in Wireshark:\n"
+           "wire.json). CELL-FOLDER is <run>/<server>__<client>/<scenario>. A cell with\n"
+           "capture.pcap (failed cells, or `run --keep`) opens decrypted in Wireshark:\n"
            "  wireshark -o tls.keylog_file:CELL/tls-keys.log CELL/capture.pcap\n\n"
         << options_help(kExplainOptions)
         << "\nexit status: 0 printed, 2 usage error or no such cell folder.\n";
