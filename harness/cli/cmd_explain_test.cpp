@@ -46,6 +46,31 @@ TEST(Explain, PrintsTheTranscriptTheWireTableAndEachAssertion) {
     EXPECT_EQ(out.find("server proftpd ready"), std::string::npos) << out;
 }
 
+// A settled cell keeps one file: its wire facts are the transcript's end (cell_files.hpp).
+TEST(Explain, FindsTheWireFactsASettledCellFoldedIntoItsTranscript) {
+    testing::TempDir dir{"explain"};
+    std::ofstream(dir.path() / "transcript.txt")
+        << "   0.010      ** server proftpd ready\n"
+           "\n== wire facts (wire.json, which a settled cell does not keep: run --keep for it)\n"
+           "12 frames; key log loaded (TLS records decrypted)\n"
+           "#1 control 127.0.0.1:40000 -> 127.0.0.1:21000  clear 'AUTH TLS' then 234, then TLS\n"
+           "\n== events.jsonl (the reference server's event log of this cell)\n"
+           "{\"event\":\"connect\"}\n";
+    std::string out, err;
+    ASSERT_EQ(explain({dir.path().string(), "--wire"}, out, err), 0) << err;
+    EXPECT_NE(out.find("== wire (" + (dir.path() / "transcript.txt").string() + ")\n12 frames"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("clear 'AUTH TLS' then 234, then TLS\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("server proftpd ready"), std::string::npos) << out;
+    EXPECT_EQ(out.find("events.jsonl"), std::string::npos) << out;  // the next part
+    // With the transcript printed, the facts are not printed twice.
+    ASSERT_EQ(explain({dir.path().string()}, out, err), 0) << err;
+    EXPECT_NE(out.find("in transcript.txt above"), std::string::npos) << out;
+    auto first = out.find("12 frames");
+    EXPECT_EQ(out.find("12 frames", first + 1), std::string::npos) << out;
+}
+
 TEST(Explain, SaysWhyThereAreNoFacts) {
     testing::TempDir dir{"explain"};
     std::ofstream(dir.path() / "wire.json")
