@@ -8,6 +8,7 @@
 #include "clients/reference/session.hpp"
 #include "harness/core/text.hpp"
 #include "harness/tls/hello_probe.hpp"
+#include "harness/tls/tls_parse.hpp"
 
 namespace fc::detail {
 
@@ -246,11 +247,16 @@ void Session::execute(const TlsHelloProbeStep& step) {
             return;
         }
     }
+    // "handshake_failure (40)"; an unnamed one is "alert 200" already.
+    const std::string alert = alert_name(answer.alert_description) +
+                              (alert_name(answer.alert_description).starts_with("alert ")
+                                   ? ""
+                                   : " (" + std::to_string(answer.alert_description) + ")");
     switch (answer.kind) {
         case HelloAnswer::Kind::alert:
             transcript_.note("ctrl", std::string("refused with a ") +
                                          (answer.alert_level == 2 ? "fatal" : "warning") +
-                                         " alert " + alert_name(answer.alert_description));
+                                         " alert " + alert);
             break;
         case HelloAnswer::Kind::server_hello: {
             const std::string chose = "a ServerHello choosing " + suite_name(answer.suite) +
@@ -276,7 +282,7 @@ void Session::execute(const TlsHelloProbeStep& step) {
     }
     outcome_.properties["tls.probe." + step.offer] =
         answer.kind == HelloAnswer::Kind::alert
-            ? "alert " + alert_name(answer.alert_description)
+            ? "alert " + alert
             : "compression " + std::to_string(answer.compression);
     channel_.close(Deadline::after(Millis(100)));
     ended_ = true;

@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdio>
 
+#include "harness/tls/tls_parse.hpp"
+
 namespace fc {
 
 namespace {
@@ -56,8 +58,6 @@ constexpr std::array<std::uint16_t, 10> kOrdinary{0xC02F, 0xC030, 0xC02B, 0xC02C
                                                   0xCCA9, 0x009C, 0x009D, 0xC013, 0x002F};
 constexpr std::array<std::string_view, 4> kOfferNames{"rc4", "3des", "export", "deflate"};
 
-constexpr std::uint8_t kRecordHandshake = 22, kRecordAlert = 21;
-constexpr std::uint8_t kClientHello = 1, kServerHello = 2;
 constexpr std::uint8_t kCompressionDeflate = 1;
 
 void put8(std::string& out, unsigned v) {
@@ -93,62 +93,10 @@ std::string handshake_record(std::uint8_t msg_type, const std::string& body,
     put24(msg, body.size());
     msg += body;
     std::string record;
-    put8(record, kRecordHandshake);
+    put8(record, kHandshake);
     put16(record, record_version);
     put16(record, static_cast<unsigned>(msg.size()));
     return record + msg;
-}
-
-/// Bounds-checked reads over untrusted bytes; `bad` sticks once anything ran short.
-struct Reader {
-    std::string_view in;
-    bool bad = false;
-    unsigned num(std::size_t n) {
-        if (in.size() < n) {
-            bad = true;
-            in = {};
-            return 0;
-        }
-        unsigned v = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            v = (v << 8) | static_cast<unsigned char>(in[i]);
-        }
-        in.remove_prefix(n);
-        return v;
-    }
-    std::string_view take(std::size_t n) {
-        if (in.size() < n) {
-            bad = true;
-            in = {};
-            return {};
-        }
-        std::string_view v = in.substr(0, n);
-        in.remove_prefix(n);
-        return v;
-    }
-};
-
-/// The handshake bytes at the start of a stream of records (several records' fragments
-/// joined), up to the first record of another type; `*whole` says whether every record
-/// read was complete.
-std::string handshake_bytes(std::string_view bytes, bool* whole) {
-    std::string out;
-    *whole = true;
-    while (bytes.size() >= 5 && static_cast<std::uint8_t>(bytes[0]) == kRecordHandshake) {
-        std::size_t len =
-            (static_cast<unsigned char>(bytes[3]) << 8) | static_cast<unsigned char>(bytes[4]);
-        if (bytes.size() < 5 + len) {
-            *whole = false;
-            out.append(bytes.substr(5));
-            return out;
-        }
-        out.append(bytes.substr(5, len));
-        bytes.remove_prefix(5 + len);
-    }
-    if (!bytes.empty() && bytes.size() < 5) {
-        *whole = false;
-    }
-    return out;
 }
 
 }  // namespace
@@ -199,31 +147,6 @@ std::string suite_name(std::uint16_t suite) {
         }
     }
     return std::string("suite ") + hex;
-}
-
-std::string alert_name(std::uint8_t description) {
-    static constexpr std::array<std::pair<std::uint8_t, std::string_view>, 14> kAlerts{{
-        {0, "close_notify"},
-        {10, "unexpected_message"},
-        {20, "bad_record_mac"},
-        {40, "handshake_failure"},
-        {42, "bad_certificate"},
-        {47, "illegal_parameter"},
-        {50, "decode_error"},
-        {51, "decrypt_error"},
-        {70, "protocol_version"},
-        {71, "insufficient_security"},
-        {80, "internal_error"},
-        {86, "inappropriate_fallback"},
-        {90, "user_canceled"},
-        {120, "no_application_protocol"},
-    }};
-    for (const auto& [code, name] : kAlerts) {
-        if (code == description) {
-            return std::string(name) + " (" + std::to_string(description) + ")";
-        }
-    }
-    return "alert " + std::to_string(description);
 }
 
 std::string probe_client_hello(HelloOffer offer, std::string_view sni) {
@@ -277,7 +200,7 @@ std::string probe_client_hello(HelloOffer offer, std::string_view sni) {
     put_extension(exts, 0x0017, "");  // extended_master_secret (RFC 7627)
     put16(body, static_cast<unsigned>(exts.size()));
     body += exts;
-    return handshake_record(kClientHello, body, 0x0301);
+    return handshake_record(kClientHelloMsg, body, 0x0301);
 }
 
 HelloAnswer read_hello_answer(std::string_view bytes) {
@@ -285,96 +208,85 @@ HelloAnswer read_hello_answer(std::string_view bytes) {
     if (bytes.size() < 5) {
         return a;  // incomplete
     }
-    const auto type = static_cast<std::uint8_t>(bytes[0]);
-    const auto major = static_cast<std::uint8_t>(bytes[1]);
-    if ((type < 20 || type > 23) || major != 3) {
+    if (!looks_like_record(bytes)) {
         a.kind = HelloAnswer::Kind::not_tls;
         return a;
     }
-    if (type == kRecordAlert) {
-        std::size_t len =
-            (static_cast<unsigned char>(bytes[3]) << 8) | static_cast<unsigned char>(bytes[4]);
-        if (bytes.size() < 5 + len) {
-            return a;
-        }
-        if (len < 2) {
+    const RecordScan scan = scan_records(bytes);
+    if (scan.records.empty()) {
+        return a;  // the first record is still arriving
+    }
+    const TlsRecord& first = scan.records.front();
+    if (first.type == kAlert) {
+        if (first.fragment.size() < 2) {
             a.kind = HelloAnswer::Kind::other;
             a.detail = "an alert record too short to hold an alert";
             return a;
         }
         a.kind = HelloAnswer::Kind::alert;
-        a.alert_level = static_cast<std::uint8_t>(bytes[5]);
-        a.alert_description = static_cast<std::uint8_t>(bytes[6]);
+        a.alert_level = static_cast<std::uint8_t>(first.fragment[0]);
+        a.alert_description = static_cast<std::uint8_t>(first.fragment[1]);
         return a;
     }
-    if (type != kRecordHandshake) {
+    if (first.type != kHandshake) {
         a.kind = HelloAnswer::Kind::other;
-        a.detail = "a TLS record of type " + std::to_string(type) + " before any ServerHello";
+        a.detail = "a TLS record of type " + std::to_string(first.type) + " before any ServerHello";
         return a;
     }
-    bool whole = true;
-    std::string hs = handshake_bytes(bytes, &whole);
-    Reader r{hs};
-    const unsigned msg_type = r.num(1);
-    const unsigned msg_len = r.num(3);
-    if (r.bad || r.in.size() < msg_len) {
-        if (!whole) {
-            return a;  // incomplete
+    HandshakeReader reader;
+    bool other_record = false;
+    for (const TlsRecord& r : scan.records) {
+        if (r.type != kHandshake) {
+            other_record = true;
+            break;
         }
+        reader.feed(r.fragment);
+    }
+    std::uint8_t type = 0;
+    std::string body;
+    if (!reader.next(type, body)) {
+        if (other_record || (!scan.partial && scan.end < bytes.size())) {
+            a.kind = HelloAnswer::Kind::other;
+            a.detail = "a handshake record that ends inside its first message";
+        }
+        return a;  // else incomplete: the rest of the message is still arriving
+    }
+    if (type != kServerHelloMsg) {
         a.kind = HelloAnswer::Kind::other;
-        a.detail = "a handshake record that ends inside its first message";
+        a.detail = "handshake message type " + std::to_string(type) + " instead of ServerHello";
         return a;
     }
-    if (msg_type != kServerHello) {
-        a.kind = HelloAnswer::Kind::other;
-        a.detail = "handshake message type " + std::to_string(msg_type) + " instead of ServerHello";
-        return a;
-    }
-    Reader sh{r.in.substr(0, msg_len)};
-    a.version = static_cast<std::uint16_t>(sh.num(2));
-    sh.take(32);         // random
-    sh.take(sh.num(1));  // session id
-    a.suite = static_cast<std::uint16_t>(sh.num(2));
-    a.compression = static_cast<std::uint8_t>(sh.num(1));
-    if (sh.bad) {
+    ServerHello hello;
+    std::string error;
+    if (!parse_server_hello(body, hello, error)) {
         a.kind = HelloAnswer::Kind::other;
         a.detail = "a malformed ServerHello";
         return a;
     }
     a.kind = HelloAnswer::Kind::server_hello;
+    a.version = hello.legacy_version;
+    a.suite = hello.cipher_suite;
+    a.compression = hello.compression_method;
     return a;
 }
 
 std::optional<OfferedHello> read_offered_hello(std::string_view bytes) {
-    bool whole = true;
-    std::string hs = handshake_bytes(bytes, &whole);
-    Reader r{hs};
-    if (r.num(1) != kClientHello) {
+    HandshakeReader reader;
+    for (const TlsRecord& r : scan_records(bytes).records) {
+        if (r.type != kHandshake) {
+            break;
+        }
+        reader.feed(r.fragment);
+    }
+    std::uint8_t type = 0;
+    std::string body;
+    ClientHello hello;
+    std::string error;
+    if (!reader.next(type, body) || type != kClientHelloMsg ||
+        !parse_client_hello(body, hello, error)) {
         return std::nullopt;
     }
-    const unsigned len = r.num(3);
-    if (r.bad || r.in.size() < len) {
-        return std::nullopt;
-    }
-    Reader ch{r.in.substr(0, len)};
-    ch.num(2);           // legacy_version
-    ch.take(32);         // random
-    ch.take(ch.num(1));  // session id
-    std::string_view suites = ch.take(ch.num(2));
-    std::string_view methods = ch.take(ch.num(1));
-    if (ch.bad) {
-        return std::nullopt;
-    }
-    OfferedHello out;
-    for (std::size_t i = 0; i + 1 < suites.size(); i += 2) {
-        out.suites.push_back(
-            static_cast<std::uint16_t>((static_cast<unsigned char>(suites[i]) << 8) |
-                                       static_cast<unsigned char>(suites[i + 1])));
-    }
-    for (char m : methods) {
-        out.compression.push_back(static_cast<std::uint8_t>(m));
-    }
-    return out;
+    return OfferedHello{hello.cipher_suites, hello.compression_methods};
 }
 
 std::string server_hello_record(std::uint16_t suite, std::uint8_t compression) {
@@ -384,7 +296,7 @@ std::string server_hello_record(std::uint16_t suite, std::uint8_t compression) {
     put8(body, 0);  // no session id
     put16(body, suite);
     put8(body, compression);
-    return handshake_record(kServerHello, body, 0x0303);
+    return handshake_record(kServerHelloMsg, body, 0x0303);
 }
 
 }  // namespace fc

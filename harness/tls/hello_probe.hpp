@@ -4,7 +4,8 @@
 // first answer to it read as bytes: enough to see whether a server agrees to them, never
 // enough to finish a handshake. The reference client's <tls-hello-probe> sends one; the
 // reference server's weak-suites-accepted and compression-accepted misbehaviours answer
-// one with a ServerHello that agrees (their negative controls).
+// one with a ServerHello that agrees (their negative controls). Records and hellos are read
+// with tls_parse.hpp, as the wire facts read them.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -31,8 +32,6 @@ std::span<const std::uint16_t> hello_offer_suites(HelloOffer offer);
 bool is_legacy_weak_suite(std::uint16_t suite);
 /// "TLS_RSA_WITH_RC4_128_SHA (0x0005)"; unknown suites by number only.
 std::string suite_name(std::uint16_t suite);
-/// "handshake_failure (40)"; unknown ones by number.
-std::string alert_name(std::uint8_t description);
 
 /// One TLS record (type handshake) holding a TLS 1.2 ClientHello for `offer`, with no
 /// session to resume; `sni` is sent as server_name unless empty or an IP address.

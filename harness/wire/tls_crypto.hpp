@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/wire/tls_parse.hpp"
+#include "harness/tls/tls_parse.hpp"
 
 namespace fc::wire {
 

@@ -1,5 +1,5 @@
 // TLS records, handshake framing and the hellos from hand-built bytes.
-#include "harness/wire/tls_parse.hpp"
+#include "harness/tls/tls_parse.hpp"
 
 #include <gtest/gtest.h>
 

@@ -333,31 +333,6 @@ const char* to_string(Tri t) {
     return "unknown";
 }
 
-std::string alert_name(std::uint8_t d) {
-    switch (d) {
-        case 0: return "close_notify";
-        case 10: return "unexpected_message";
-        case 20: return "bad_record_mac";
-        case 40: return "handshake_failure";
-        case 42: return "bad_certificate";
-        case 45: return "certificate_expired";
-        case 46: return "certificate_unknown";
-        case 47: return "illegal_parameter";
-        case 48: return "unknown_ca";
-        case 50: return "decode_error";
-        case 51: return "decrypt_error";
-        case 70: return "protocol_version";
-        case 80: return "internal_error";
-        case 90: return "user_canceled";
-        case 109: return "missing_extension";
-        case 112: return "unrecognized_name";
-        case 116: return "certificate_required";
-        case 120: return "no_application_protocol";
-        default: break;
-    }
-    return "alert " + std::to_string(d);
-}
-
 TlsFacts analyse_tls(std::string_view a, std::string_view b, const KeyLog* keys) {
     TlsFacts f;
     Analyser(f, keys).run(a, b);

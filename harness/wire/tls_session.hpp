@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/tls/tls_parse.hpp"
 #include "harness/wire/keylog.hpp"
-#include "harness/wire/tls_parse.hpp"
 
 namespace fc::wire {
 
@@ -55,8 +55,5 @@ struct TlsFacts {
 /// Analyses the streams `a` and `b` of one connection from where each one's TLS starts (each
 /// may be empty; either may hold the ClientHello). `keys` may be null (no key log).
 TlsFacts analyse_tls(std::string_view a, std::string_view b, const KeyLog* keys);
-
-/// The name of an alert description ("close_notify", "handshake_failure", ... or "alert N").
-std::string alert_name(std::uint8_t description);
 
 }  // namespace fc::wire

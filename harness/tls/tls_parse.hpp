@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace fc::wire {
+namespace fc {
 
 /// Record content types.
 inline constexpr std::uint8_t kChangeCipherSpec = 20, kAlert = 21, kHandshake = 22,
@@ -56,6 +56,7 @@ struct ClientHello {
     std::string random;      ///< 32 bytes
     std::string session_id;  ///< 0-32 bytes
     std::vector<std::uint16_t> cipher_suites;
+    std::vector<std::uint8_t> compression_methods;
     std::vector<std::uint16_t> supported_versions;  ///< the extension's list, if present
     std::vector<std::string> alpn;                  ///< protocols offered
     std::string sni;
@@ -70,6 +71,7 @@ struct ServerHello {
     std::string random;
     std::string session_id;
     std::uint16_t cipher_suite = 0;
+    std::uint8_t compression_method = 0;
     std::uint16_t selected_version = 0;  ///< supported_versions extension; 0 if absent
     bool psk_accepted = false;           ///< pre_shared_key extension present
     bool hello_retry = false;            ///< the HelloRetryRequest random
@@ -88,7 +90,10 @@ bool parse_server_hello(std::string_view body, ServerHello& out, std::string& er
 /// TLS 1.3 with its request context and per-entry extensions); -1 if malformed.
 int count_certificates(std::string_view body, bool tls13);
 
+/// An alert description's name ("handshake_failure"), or "alert N" for one not listed.
+std::string alert_name(std::uint8_t description);
+
 /// "TLS 1.2", "TLS 1.3", "SSL 3.0", or "0x0305" for anything else.
 std::string version_name(std::uint16_t version);
 
-}  // namespace fc::wire
+}  // namespace fc

@@ -1,8 +1,8 @@
-#include "harness/wire/tls_parse.hpp"
+#include "harness/tls/tls_parse.hpp"
 
 #include <cstdio>
 
-namespace fc::wire {
+namespace fc {
 
 namespace {
 
@@ -127,7 +127,9 @@ bool parse_client_hello(std::string_view body, ClientHello& out, std::string& er
     while (!suites.bad && !suites.done()) {
         out.cipher_suites.push_back(static_cast<std::uint16_t>(suites.num(2)));
     }
-    c.vec(1);  // compression methods
+    for (char m : c.vec(1)) {
+        out.compression_methods.push_back(static_cast<std::uint8_t>(m));
+    }
     if (!c.bad && !c.done()) {
         Cursor exts{c.vec(2)};
         while (!exts.bad && !exts.done()) {
@@ -168,7 +170,7 @@ bool parse_server_hello(std::string_view body, ServerHello& out, std::string& er
     out.random = c.take(32);
     out.session_id = c.vec(1);
     out.cipher_suite = static_cast<std::uint16_t>(c.num(2));
-    c.num(1);  // compression method
+    out.compression_method = static_cast<std::uint8_t>(c.num(1));
     if (!c.bad && !c.done()) {
         Cursor exts{c.vec(2)};
         while (!exts.bad && !exts.done()) {
@@ -212,6 +214,33 @@ int count_certificates(std::string_view body, bool tls13) {
     return c.bad || list.bad ? -1 : n;
 }
 
+std::string alert_name(std::uint8_t d) {
+    switch (d) {
+        case 0: return "close_notify";
+        case 10: return "unexpected_message";
+        case 20: return "bad_record_mac";
+        case 40: return "handshake_failure";
+        case 42: return "bad_certificate";
+        case 45: return "certificate_expired";
+        case 46: return "certificate_unknown";
+        case 47: return "illegal_parameter";
+        case 48: return "unknown_ca";
+        case 50: return "decode_error";
+        case 51: return "decrypt_error";
+        case 70: return "protocol_version";
+        case 71: return "insufficient_security";
+        case 80: return "internal_error";
+        case 86: return "inappropriate_fallback";
+        case 90: return "user_canceled";
+        case 109: return "missing_extension";
+        case 112: return "unrecognized_name";
+        case 116: return "certificate_required";
+        case 120: return "no_application_protocol";
+        default: break;
+    }
+    return "alert " + std::to_string(d);
+}
+
 std::string version_name(std::uint16_t v) {
     switch (v) {
         case 0x0300: return "SSL 3.0";
@@ -226,4 +255,4 @@ std::string version_name(std::uint16_t v) {
     return buf;
 }
 
-}  // namespace fc::wire
+}  // namespace fc
