@@ -330,15 +330,9 @@ int ServerInstance::activity() const {
     if (!process_) {
         return 0;
     }
-    const int root = process_->pid();
-    const std::vector<ProcEntry> table = read_proc_table();
-    int threads = 0;
-    for (const ProcEntry& e : table) {
-        if (e.pid == root && e.state != 'Z') {
-            threads += e.threads;
-        }
-    }
-    for (const ProcEntry& e : descendants_of(root, table)) {
+    const ProcEntry root = read_proc_entry(process_->pid());
+    int threads = root.pid != 0 && root.state != 'Z' ? root.threads : 0;
+    for (const ProcEntry& e : read_descendants(process_->pid())) {
         if (e.state != 'Z') {
             threads += e.threads;
         }

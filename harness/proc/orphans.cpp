@@ -3,8 +3,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
-#include <filesystem>
 #include <set>
 #include <string>
 
@@ -43,19 +41,10 @@ void disown_child(int pid) {
 
 int reap_orphans() {
     auto lock = lock_children();
-    const int self = static_cast<int>(::getpid());
     int reaped = 0;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || !std::isdigit(static_cast<unsigned char>(name.front()))) {
-            continue;
-        }
-        const int pid = std::stoi(name);
-        const ProcEntry e = read_proc_entry(pid);  // pid 0: gone meanwhile
-        if (e.pid == 0 || e.state != 'Z' || e.ppid != self) {
-            continue;
-        }
+    // This process's children, live or zombie (each thread's children file): waitpid with
+    // WNOHANG takes only those that have exited.
+    for (int pid : read_children(static_cast<int>(::getpid()))) {
         if (children().owned.count(pid) == 0 && ::waitpid(pid, nullptr, WNOHANG) == pid) {
             ++reaped;
         }

@@ -19,7 +19,7 @@ void own_child(int pid);
 void disown_child(int pid);
 
 /// Reaps every zombie child of this process that no one owns; returns how many. Cheap
-/// (one pass over /proc): call it after each cell.
+/// (a read of each thread's /proc children file): call it after each cell.
 int reap_orphans();
 
 }  // namespace fc

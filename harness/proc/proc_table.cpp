@@ -1,15 +1,18 @@
 #include "harness/proc/proc_table.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace fc {
@@ -43,17 +46,26 @@ ProcEntry read_proc_entry(int pid) {
     if (close == std::string::npos || close + 2 >= text.size()) {
         return e;
     }
-    std::istringstream fields(text.substr(close + 2));
-    std::string skip;
-    fields >> e.state >> e.ppid;
-    for (int i = 0; i < 15 && fields; ++i) {  // pgrp .. nice
-        fields >> skip;
+    // Fields after comm, split on spaces: state ppid pgrp session tty_nr tpgid flags minflt
+    // cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue
+    // starttime (indexes 0 .. 19).
+    std::vector<std::string_view> fields;
+    std::string_view rest(text);
+    rest.remove_prefix(close + 2);
+    while (!rest.empty() && fields.size() < 20) {
+        std::size_t end = rest.find(' ');
+        fields.push_back(rest.substr(0, end));
+        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
     }
-    fields >> e.threads >> skip;  // num_threads, itrealvalue
-    fields >> e.start_time;
-    if (!fields) {
+    auto number = [](std::string_view v, auto* to) {
+        auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), *to);
+        return ec == std::errc() && ptr == v.data() + v.size();
+    };
+    if (fields.size() < 20 || fields[0].size() != 1 || !number(fields[1], &e.ppid) ||
+        !number(fields[17], &e.threads) || !number(fields[19], &e.start_time)) {
         return ProcEntry{};
     }
+    e.state = fields[0][0];
     e.pid = pid;
     return e;
 }
@@ -88,6 +100,94 @@ std::vector<ProcEntry> descendants_of(int root, const std::vector<ProcEntry>& ta
         for (auto it = from; it != to; ++it) {
             out.push_back(*it->second);
             todo.push_back(it->second->pid);
+        }
+    }
+    return out;
+}
+
+namespace {
+
+// The pids in /proc/<pid>/task/<tid>/children ("123 456 "); nothing if it cannot be read.
+void append_children_of_task(int pid, int tid, std::vector<int>* out) {
+    const std::string path =
+        "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/children";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) {
+            break;
+        }
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    int value = 0;
+    bool in_number = false;
+    for (char c : text) {
+        if (c >= '0' && c <= '9') {
+            value = value * 10 + (c - '0');
+            in_number = true;
+        } else if (in_number) {
+            out->push_back(value);
+            value = 0;
+            in_number = false;
+        }
+    }
+    if (in_number) {
+        out->push_back(value);
+    }
+}
+
+// The children of `pid`, whose stat said `threads` threads: a single-threaded process's
+// one task is the process itself, so its task folder need not be listed.
+std::vector<int> children_of(int pid, int threads) {
+    std::vector<int> out;
+    if (threads == 1) {
+        append_children_of_task(pid, pid, &out);
+        return out;
+    }
+    const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) {
+        return out;
+    }
+    while (const dirent* entry = ::readdir(d)) {
+        if (std::isdigit(static_cast<unsigned char>(entry->d_name[0]))) {
+            append_children_of_task(pid, std::atoi(entry->d_name), &out);
+        }
+    }
+    ::closedir(d);
+    return out;
+}
+
+}  // namespace
+
+std::vector<int> read_children(int pid) {
+    return children_of(pid, 0);
+}
+
+std::vector<ProcEntry> read_descendants(int root) {
+    std::vector<ProcEntry> out;
+    const ProcEntry top = read_proc_entry(root);
+    if (top.pid == 0) {
+        return out;
+    }
+    // (pid, threads) still to visit; bounded, should /proc ever show a cycle.
+    std::vector<std::pair<int, int>> todo{{top.pid, top.threads}};
+    constexpr std::size_t kLimit = 100000;
+    while (!todo.empty() && out.size() < kLimit) {
+        auto [pid, threads] = todo.back();
+        todo.pop_back();
+        for (int child : children_of(pid, threads)) {
+            ProcEntry e = read_proc_entry(child);
+            if (e.pid != 0) {
+                out.push_back(e);
+                todo.emplace_back(e.pid, e.threads);
+            }
         }
     }
     return out;

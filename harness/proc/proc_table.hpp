@@ -31,6 +31,17 @@ std::vector<ProcEntry> read_proc_table();
 /// The descendants of `root` in `table` (children, their children, ...), without `root`.
 std::vector<ProcEntry> descendants_of(int root, const std::vector<ProcEntry>& table);
 
+/// The children of `pid` now: what /proc/<pid>/task/<tid>/children lists for each of its
+/// threads (a child belongs to the thread that forked it, or that it was re-parented to).
+/// Empty when the process is gone.
+std::vector<int> read_children(int pid);
+
+/// The descendants of `root` now (children, their children, ...), without `root`, read by
+/// following each process's children: a few reads per process of the tree instead of one
+/// per process of the machine (read_proc_table). As racy as any /proc read: a process that
+/// forks or exits meanwhile may be missed.
+std::vector<ProcEntry> read_descendants(int root);
+
 /// SIGKILLs every process of `tree` that still runs (same pid and start time) and reaps
 /// those that are (or become) this process's children, until all are gone or `limit` has
 /// passed. A zombie whose parent is someone else counts as gone.

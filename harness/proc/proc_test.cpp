@@ -7,9 +7,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "harness/core/error.hpp"
+#include "harness/proc/proc_table.hpp"
 #include "harness/proc/process.hpp"
 #include "harness/testing/eventually.hpp"
 #include "harness/testing/temp_dir.hpp"
@@ -81,6 +83,47 @@ TEST(Process, GrandchildrenAreGoneAfterStop) {
     std::ifstream(dir.path() / "pids") >> grandchild;
     ASSERT_GT(grandchild, 0);
     EXPECT_NE(::kill(grandchild, 0), 0);
+}
+
+std::set<int> pids_of(const std::vector<ProcEntry>& entries) {
+    std::set<int> out;
+    for (const ProcEntry& e : entries) {
+        out.insert(e.pid);
+    }
+    return out;
+}
+
+// Following children files finds what a scan of the whole table finds: children,
+// grandchildren, with their thread counts; nothing for a process that is gone.
+TEST(ProcTable, DescendantsFromChildrenFilesMatchTheWholeTable) {
+    testing::TempDir dir("proc");
+    ProcessSpec spec = shell(
+        "sh -c 'sleep 30 & sleep 30 & wait' & sleep 30 & echo ok > ready.tmp; "
+        "mv ready.tmp ready; wait",
+        dir);
+    spec.pid_namespace = false;
+    auto p = Process::start(spec);
+    ASSERT_TRUE(testing::eventually(
+        [&] { return fs::exists(dir.path() / "ready") && read_descendants(p->pid()).size() == 4; },
+        5000ms));
+    const std::vector<ProcEntry> read = read_descendants(p->pid());
+    const std::vector<ProcEntry> scanned = descendants_of(p->pid(), read_proc_table());
+    EXPECT_EQ(pids_of(read), pids_of(scanned));
+    for (const ProcEntry& e : read) {
+        EXPECT_EQ(e.threads, 1) << e.pid;
+        EXPECT_NE(e.start_time, 0u) << e.pid;
+    }
+    // This test process has several threads (gtest, the harness's own): its children are
+    // found through every thread's file.
+    std::set<int> mine;
+    for (int pid : read_children(static_cast<int>(::getpid()))) {
+        mine.insert(pid);
+    }
+    EXPECT_EQ(mine.count(p->pid()), 1u);
+    const int leader = p->pid();
+    p->stop();
+    EXPECT_TRUE(read_descendants(leader).empty());
+    EXPECT_TRUE(read_children(leader).empty());
 }
 
 TEST(Process, OrphansOfADeadLeaderAreReaped) {

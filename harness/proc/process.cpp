@@ -169,7 +169,7 @@ void Process::stop(Millis grace) {
     // What descends from the leader now (the group kill misses those that left the group).
     std::vector<ProcEntry> tree;
     if (!reap_locked()) {
-        tree = descendants_of(pid_, read_proc_table());
+        tree = read_descendants(pid_);
         ::kill(-pid_, SIGTERM);
         Deadline deadline = Deadline::after(grace);
         Millis step(1);
@@ -179,7 +179,7 @@ void Process::stop(Millis grace) {
         }
     }
     if (!reap_locked()) {
-        for (const ProcEntry& e : descendants_of(pid_, read_proc_table())) {
+        for (const ProcEntry& e : read_descendants(pid_)) {
             tree.push_back(e);  // forked during the grace period
         }
         ::kill(-pid_, SIGKILL);
