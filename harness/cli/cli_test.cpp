@@ -320,7 +320,7 @@ TEST(CliRealServer, EndpointsAddAServerWithItsOwnBinary) {
 }
 
 // Two shards run separately and merged by `report` give the cells and verdicts of one
-// unsharded run (pure-ftpd: fast to start and stop).
+// unsharded run (the reference server and client: the fastest column, about 190 cells).
 TEST(CliRealServer, ShardsMergeIntoTheUnshardedResult) {
     TempDir dir("cli-shards");
     auto verdicts = [](const fs::path& junit_file) {
@@ -342,11 +342,11 @@ TEST(CliRealServer, ShardsMergeIntoTheUnshardedResult) {
     std::string scenarios = (kSource / "scenarios").string();
     for (const char* shard : {"1/2", "2/2"}) {
         std::string name = std::string("shard") + shard[0];
-        CliResult r = run_cli({"run", scenarios, "--servers", "pureftpd", "--clients", "reference",
+        CliResult r = run_cli({"run", scenarios, "--servers", "reference", "--clients", "reference",
                                "--shard", shard, "--out", (dir.path() / name).string()});
         ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     }
-    CliResult whole = run_cli({"run", scenarios, "--servers", "pureftpd", "--clients", "reference",
+    CliResult whole = run_cli({"run", scenarios, "--servers", "reference", "--clients", "reference",
                                "--out", (dir.path() / "whole").string()});
     ASSERT_EQ(whole.exit_code, 0) << whole.out << whole.err;
     CliResult merged =
