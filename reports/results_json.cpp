@@ -48,6 +48,9 @@ json::Value timing_json(const std::optional<CellTiming>& t) {
     o["setup_s"] = millis(t->setup_s);
     o["steps_s"] = millis(t->steps_s);
     o["teardown_s"] = millis(t->teardown_s);
+    if (t->started_s >= 0.0) {
+        o["started_s"] = millis(t->started_s);
+    }
     return o;
 }
 
@@ -271,6 +274,9 @@ CellResult read_cell(const Reader& r) {
         const Reader timing = r.object("timing");
         c.timing = CellTiming{timing.seconds("setup_s"), timing.seconds("steps_s"),
                               timing.seconds("teardown_s")};
+        if (timing.find("started_s") != nullptr) {  // written by later versions
+            c.timing->started_s = timing.seconds("started_s");
+        }
     }
     c.cell_dir = r.string("cell_dir");
     c.transcript_path = r.string("transcript_path");

@@ -23,7 +23,8 @@
 //                  "failure": null | { "step_index": int, "line": int, "step": str,
 //                                      "expected": str, "observed": str },
 //                  "duration_s": num,
-//                  "timing": null | { "setup_s": num, "steps_s": num, "teardown_s": num }
+//                  "timing": null | { "setup_s": num, "steps_s": num, "teardown_s": num,
+//                              "started_s": num (after the run started; optional) }
 //                            (seconds to 3 decimals; optional when reading),
 //                  "cell_dir": str, "transcript_path": str,
 //                  "transcript_excerpt": str, "properties": { str: str } } ] }

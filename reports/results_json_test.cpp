@@ -89,6 +89,7 @@ void expect_equal(const CellResult& a, const CellResult& b) {
         EXPECT_EQ(a.timing->setup_s, b.timing->setup_s);
         EXPECT_EQ(a.timing->steps_s, b.timing->steps_s);
         EXPECT_EQ(a.timing->teardown_s, b.timing->teardown_s);
+        EXPECT_EQ(a.timing->started_s, b.timing->started_s);
     }
     EXPECT_EQ(a.cell_dir, b.cell_dir);
     EXPECT_EQ(a.transcript_path, b.transcript_path);
@@ -320,6 +321,13 @@ TEST(ResultsJson, TimingIsWrittenToTheMillisecond) {
     EXPECT_NE(text.find("\"steps_s\": 2,"), std::string::npos) << text;
     EXPECT_NE(text.find("\"teardown_s\": 0.25\n"), std::string::npos) << text;
     EXPECT_NE(text.find("\"timing\": null"), std::string::npos) << text;  // the second cell
+    EXPECT_EQ(text.find("started_s"), std::string::npos) << "not known, not written: " << text;
+    run.cells[0].timing->started_s = 12.3456;
+    const std::string with_start = to_json(run);
+    EXPECT_NE(with_start.find("\"teardown_s\": 0.25,\n"), std::string::npos) << with_start;
+    EXPECT_NE(with_start.find("\"started_s\": 12.346\n"), std::string::npos) << with_start;
+    EXPECT_DOUBLE_EQ(from_json(with_start).cells[0].timing->started_s, 12.346);
+    EXPECT_LT(from_json(text).cells[0].timing->started_s, 0.0);  // a file without it
     std::string wrong = text;
     wrong.replace(wrong.find("\"steps_s\": 2"), 12, "\"steps_s\": \"2\"");
     try {

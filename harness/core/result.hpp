@@ -24,11 +24,13 @@ struct Failure {
 std::string failure_reason(const Failure& failure);
 
 /// Where a cell's time went, in seconds: starting its servers (setup), running its steps or
-/// client actions (steps), stopping the servers and writing its files (teardown).
+/// client actions (steps), stopping the servers and writing its files (teardown); and when
+/// it started, in seconds after the run did (negative: not known, e.g. an older file).
 struct CellTiming {
     double setup_s = 0.0;
     double steps_s = 0.0;
     double teardown_s = 0.0;
+    double started_s = -1.0;
 };
 
 /// One cell: a scenario run with one server and one client.

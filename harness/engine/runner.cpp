@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <ctime>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -143,7 +144,7 @@ std::string pool_order_key(const PlannedCell& cell) {
 // locks itself).
 class RunState {
 public:
-    explicit RunState(const RunConfig& config) : config_(config) {}
+    explicit RunState(const RunConfig& config) : config_(config), run_started_(Clock::now()) {}
 
     void prepare(const std::vector<PlannedCell>& cells, RunResult& run) {
         capture_off_ = capture_off_reason(config_.capture);
@@ -173,13 +174,10 @@ public:
             note(capture_off_ + ": wire assertions are unsupported");
         }
         note("making the test PKI");
-        try {
-            pki_ = make_test_pki(config_.out_dir / "pki");
-            credentials_ = make_credentials();
-        } catch (const HarnessError& e) {
-            setup_error_ = std::string("cannot prepare the run: ") + e.what();
-            return;
-        }
+        // The keys are made on threads of their own while the endpoints' version probes
+        // (processes: a JVM's, Node's) run: neither needs the other.
+        auto pki = std::async(std::launch::async,
+                              [dir = config_.out_dir / "pki"] { return make_test_pki(dir); });
         const ExternalTarget* external = config_.external ? &*config_.external : nullptr;
         if (config_.pool && !external) {
             pool_ = std::make_unique<ServerPool>(config_.out_dir / "pool",
@@ -188,6 +186,13 @@ public:
         checks_.check(
             cells, config_.prefix, external, config_.cancel,
             [this](const std::string& text) { note(text); }, run.endpoints);
+        try {
+            pki_ = pki.get();
+            credentials_ = make_credentials();
+        } catch (const HarnessError& e) {
+            setup_error_ = std::string("cannot prepare the run: ") + e.what();
+            return;
+        }
     }
 
     /// Runs the cell once; `attempt` (1-based) of `repeat` runs names its folder.
@@ -211,6 +216,7 @@ public:
             r.reason = std::string("cannot write the transcript: ") + e.what();
         }
         r.timing = clock.finish();
+        r.timing->started_s = std::chrono::duration<double>(started - run_started_).count();
         r.duration_s = std::chrono::duration<double>(Clock::now() - started).count();
         // Cut short by SIGINT/SIGTERM: whatever it saw, the cell did not finish.
         if (config_.cancel.cancelled() && r.verdict != Verdict::pass &&
@@ -371,6 +377,7 @@ private:
     PortAllocator ports_;
     std::unique_ptr<wire::CaptureHub> hub_;  // the run's tcpdump; null without capture
     std::unique_ptr<ServerPool> pool_;       // null: every cell starts its own servers
+    Clock::time_point run_started_;          // cells' started_s count from here
     std::string setup_error_;
     std::string capture_off_;  // why cells are not captured; "" when they are
     EndpointChecks checks_;
