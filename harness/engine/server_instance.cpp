@@ -330,9 +330,8 @@ int ServerInstance::activity() const {
     if (!process_) {
         return 0;
     }
-    const ProcEntry root = read_proc_entry(process_->pid());
-    int threads = root.pid != 0 && root.state != 'Z' ? root.threads : 0;
-    for (const ProcEntry& e : read_descendants(process_->pid())) {
+    int threads = 0;
+    for (const ProcEntry& e : read_tree(process_->pid())) {
         if (e.state != 'Z') {
             threads += e.threads;
         }

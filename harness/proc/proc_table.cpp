@@ -17,19 +17,38 @@
 
 namespace fc {
 
-std::string read_proc_stat_line(int pid) {
-    const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+namespace {
+
+// A /proc file's text, "" when it cannot be opened or read (the process is gone: a read of
+// a process that exits meanwhile fails with ESRCH). /proc/<pid>/stat and .../children are
+// seq_files, which fill each read as far as they can: a short read is the end, so a small
+// file takes one read, not a second one for end-of-file.
+std::string read_proc_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return {};
     }
-    char buf[1024];  // the stat line is a few hundred bytes
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    ::close(fd);
-    if (n <= 0) {
-        return {};
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            text.clear();
+            break;
+        }
+        text.append(buf, static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < sizeof buf) {
+            break;
+        }
     }
-    std::string text(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return text;
+}
+
+}  // namespace
+
+std::string read_proc_stat_line(int pid) {
+    std::string text = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
     if (std::size_t nl = text.find('\n'); nl != std::string::npos) {
         text.resize(nl);
     }
@@ -109,22 +128,8 @@ namespace {
 
 // The pids in /proc/<pid>/task/<tid>/children ("123 456 "); nothing if it cannot be read.
 void append_children_of_task(int pid, int tid, std::vector<int>* out) {
-    const std::string path =
-        "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/children";
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return;
-    }
-    std::string text;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) {
-            break;
-        }
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
+    const std::string text = read_proc_file("/proc/" + std::to_string(pid) + "/task/" +
+                                            std::to_string(tid) + "/children");
     int value = 0;
     bool in_number = false;
     for (char c : text) {
@@ -170,12 +175,13 @@ std::vector<int> read_children(int pid) {
     return children_of(pid, 0);
 }
 
-std::vector<ProcEntry> read_descendants(int root) {
+std::vector<ProcEntry> read_tree(int root) {
     std::vector<ProcEntry> out;
     const ProcEntry top = read_proc_entry(root);
     if (top.pid == 0) {
         return out;
     }
+    out.push_back(top);
     // (pid, threads) still to visit; bounded, should /proc ever show a cycle.
     std::vector<std::pair<int, int>> todo{{top.pid, top.threads}};
     constexpr std::size_t kLimit = 100000;
@@ -191,6 +197,14 @@ std::vector<ProcEntry> read_descendants(int root) {
         }
     }
     return out;
+}
+
+std::vector<ProcEntry> read_descendants(int root) {
+    std::vector<ProcEntry> tree = read_tree(root);
+    if (!tree.empty()) {
+        tree.erase(tree.begin());
+    }
+    return tree;
 }
 
 void kill_tree(const std::vector<ProcEntry>& tree, Millis limit) {

@@ -36,10 +36,13 @@ std::vector<ProcEntry> descendants_of(int root, const std::vector<ProcEntry>& ta
 /// Empty when the process is gone.
 std::vector<int> read_children(int pid);
 
-/// The descendants of `root` now (children, their children, ...), without `root`, read by
+/// `root` (first) and its descendants now (children, their children, ...), read by
 /// following each process's children: a few reads per process of the tree instead of one
-/// per process of the machine (read_proc_table). As racy as any /proc read: a process that
-/// forks or exits meanwhile may be missed.
+/// per process of the machine (read_proc_table). Empty when `root` is gone. As racy as any
+/// /proc read: a process that forks or exits meanwhile may be missed.
+std::vector<ProcEntry> read_tree(int root);
+
+/// read_tree without `root`.
 std::vector<ProcEntry> read_descendants(int root);
 
 /// SIGKILLs every process of `tree` that still runs (same pid and start time) and reaps

@@ -109,6 +109,10 @@ TEST(ProcTable, DescendantsFromChildrenFilesMatchTheWholeTable) {
     const std::vector<ProcEntry> read = read_descendants(p->pid());
     const std::vector<ProcEntry> scanned = descendants_of(p->pid(), read_proc_table());
     EXPECT_EQ(pids_of(read), pids_of(scanned));
+    const std::vector<ProcEntry> tree = read_tree(p->pid());  // the leader first, then the same
+    ASSERT_EQ(tree.size(), read.size() + 1);
+    EXPECT_EQ(tree.front().pid, p->pid());
+    EXPECT_EQ(pids_of({tree.begin() + 1, tree.end()}), pids_of(read));
     for (const ProcEntry& e : read) {
         EXPECT_EQ(e.threads, 1) << e.pid;
         EXPECT_NE(e.start_time, 0u) << e.pid;
@@ -123,6 +127,7 @@ TEST(ProcTable, DescendantsFromChildrenFilesMatchTheWholeTable) {
     const int leader = p->pid();
     p->stop();
     EXPECT_TRUE(read_descendants(leader).empty());
+    EXPECT_TRUE(read_tree(leader).empty());
     EXPECT_TRUE(read_children(leader).empty());
 }
 
